@@ -1,0 +1,1 @@
+"""Benchmarks of the platform (`make bench`): every figure is measured against a baseline in the same run."""

@@ -1,0 +1,6 @@
+"""Alembic environment of auth-svc (the runtime's branch is applied alongside)."""
+
+from auth_svc.models import Base
+from svc_runtime.migrations import run_env
+
+run_env(Base.metadata)

@@ -1,0 +1,104 @@
+"""Inspection implementation lists: codes from the agency's USCC and level, forms and their validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from catalog_fixtures import AGENCY_USCC, Catalog, published_item
+
+pytest_plugins = ["catalog_fixtures"]
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+FORM = [
+    {"key": "licence_valid", "label": "许可证是否有效", "type": "boolean", "required": True},
+    {"key": "staff_count", "label": "从业人员数", "type": "integer", "min": 0, "max": 100000},
+    {
+        "key": "result",
+        "label": "检查结果",
+        "type": "select",
+        "required": True,
+        "options": ["合格", "不合格", "责令整改"],
+    },
+    {"key": "checked_on", "label": "检查日期", "type": "date", "required": True},
+]
+
+
+def list_body(item_id: str, **overrides: Any) -> dict[str, Any]:
+    body = {
+        "item_id": item_id,
+        "level": "city",
+        "agency_uscc": AGENCY_USCC,
+        "implementing_agency": "亳州市市场监督管理局",
+        "region_code": "341600",
+        "content": "检查食品生产许可证、从业人员健康证明、进货查验记录",
+        "method": "on_site",
+        "basis": "《中华人民共和国食品安全法》第一百一十条",
+        "frequency": "每年不少于1次",
+        "object_scope": "辖区内食品生产企业",
+        "form": FORM,
+    }
+    body.update(overrides)
+    return body
+
+
+class TestInspectionLists:
+    async def test_publish_generates_uscc_level_code_and_validates_forms(self, catalog: Catalog) -> None:
+        item = await published_item(catalog)
+        r = await catalog.client.post("/v1/inspection-lists", json=list_body(item["id"]), headers=catalog.as_dept())
+        assert r.status_code == 201, r.text
+        list_id = r.json()["id"]
+        r = await catalog.client.post(f"/v1/inspection-lists/{list_id}/publish", headers=catalog.as_dept())
+        assert r.status_code == 200, r.text
+        code = r.json()["code"]
+        assert code == f"{AGENCY_USCC}300001"
+        r = await catalog.client.post(f"/v1/inspection-lists/{list_id}/publish", headers=catalog.as_dept())
+        assert r.status_code == 409, r.text
+
+        ok = {"licence_valid": True, "staff_count": 12, "result": "合格", "checked_on": "2026-11-20"}
+        r = await catalog.client.post(
+            f"/v1/inspection-lists/{list_id}/form-check", json={"values": ok}, headers=catalog.as_dept()
+        )
+        assert r.json() == {"valid": True, "errors": []}
+        bad = {"staff_count": 1.5, "result": "优秀", "checked_on": "20/11/2026", "extra": 1}
+        r = await catalog.client.post(
+            f"/v1/inspection-lists/{list_id}/form-check", json={"values": bad}, headers=catalog.as_dept()
+        )
+        errors = {e["field"] for e in r.json()["errors"]}
+        assert r.json()["valid"] is False
+        assert errors == {"licence_valid", "staff_count", "result", "checked_on", "extra"}
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"agency_uscc": "91341600MA2N0K6X6A"}, "agency_uscc"),
+            ({"form": [{"key": "a", "label": "A", "type": "select"}]}, "form"),
+            ({"form": [FORM[0], FORM[0]]}, "form"),
+            ({"level": "galaxy"}, "level"),
+        ],
+    )
+    async def test_bad_definitions_are_refused(self, catalog: Catalog, change: dict[str, Any], field: str) -> None:
+        item = await published_item(catalog)
+        r = await catalog.client.post(
+            "/v1/inspection-lists", json=list_body(item["id"], **change), headers=catalog.as_dept()
+        )
+        assert r.status_code == 422, r.text
+        assert any(field in e["loc"] for e in r.json()["errors"]), r.text
+
+    async def test_list_needs_an_item_in_force(self, catalog: Catalog) -> None:
+        r = await catalog.client.post(
+            "/v1/items",
+            json={
+                "name": "草稿事项",
+                "item_type": "administrative_inspection",
+                "supervision_level": "city",
+                "implementing_department": "亳州市市场监督管理局",
+                "region_code": "341600",
+            },
+            headers=catalog.as_admin(),
+        )
+        r = await catalog.client.post(
+            "/v1/inspection-lists", json=list_body(r.json()["id"]), headers=catalog.as_admin()
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["loc"] == ["body", "item_id"]

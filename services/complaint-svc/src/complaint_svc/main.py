@@ -1,0 +1,92 @@
+"""ASGI entry point of complaint-svc."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from complaint_svc.complaints.endpoints import router as complaints_router
+from complaint_svc.complaints.public import router as public_router
+from complaint_svc.complaints.service import make_context
+from complaint_svc.deadlines import service as deadlines
+from complaint_svc.deadlines.endpoints import router as deadlines_router
+from complaint_svc.objects.consumers import GROUP, subscription
+from complaint_svc.open311.endpoints import router as open311_router
+from complaint_svc.routing import service as routing
+from complaint_svc.routing.endpoints import router as routing_router
+from complaint_svc.settings import ComplaintSettings
+from complaint_svc.statistics.endpoints import router as statistics_router
+from svc_runtime.app import ServiceSpec, create_service_app, supervise
+from svc_runtime.db import utc_now
+
+DESCRIPTION = (
+    "Complaints and reports (投诉举报): intake from every channel, linking, routing, the 12345-style closed loop "
+    "with working-day deadlines, reminders and escalation, public status, statistics, Open311 GeoReport v2."
+)
+_log = logging.getLogger("complaint_svc")
+
+
+def build_spec(group: str = GROUP) -> ServiceSpec:
+    return ServiceSpec(
+        name="complaint",
+        title="complaint-svc",
+        description=DESCRIPTION,
+        migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
+        routers=[complaints_router, public_router, routing_router, deadlines_router, statistics_router],
+        subscriptions=[subscription(group)],
+        openapi_tags=[
+            {"name": "complaints", "description": "Intake, lists, details, timeline and the workflow's actions."},
+            {"name": "public", "description": "Status by tracking number without login; rating with the query code."},
+            {"name": "routing", "description": "Categories, the routing classifier and its accuracy, the switch."},
+            {"name": "deadlines", "description": "Working-day deadline policies; reminders and escalation (督办)."},
+            {"name": "statistics", "description": "Volumes, timeliness, satisfaction and hot spots."},
+            {"name": "open311", "description": "Open311 GeoReport v2 (JSON and XML), public, under /open311/v2."},
+        ],
+    )
+
+
+spec = build_spec()
+
+
+async def _deadline_worker(app: FastAPI, settings: ComplaintSettings, sessionmaker: Any) -> None:
+    ctx = make_context(settings)
+    while True:
+        await asyncio.sleep(settings.deadline_scan_interval_s)
+        async with sessionmaker() as session, session.begin():
+            result = await deadlines.scan(session, ctx, utc_now())
+        if result.reminded or result.escalated:
+            _log.info("deadline scan", extra=result.__dict__)
+
+
+def create_app(settings: ComplaintSettings | None = None, *, group: str = GROUP) -> FastAPI:
+    settings = settings or ComplaintSettings()
+    app = create_service_app(build_spec(group), settings)
+    app.include_router(open311_router)
+    runtime_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with runtime_lifespan(app) as state:
+            await routing.warm_up()
+            worker = None
+            if settings.run_background_workers and settings.deadline_scan_interval_s > 0:
+                run = lambda: _deadline_worker(app, settings, state["sessionmaker"])  # noqa: E731
+                worker = asyncio.create_task(supervise("deadline-scan", run), name="deadline-scan")
+            try:
+                yield state
+            finally:
+                if worker is not None:
+                    worker.cancel()
+                    await asyncio.gather(worker, return_exceptions=True)
+
+    app.router.lifespan_context = lifespan
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Background jobs (full recompute, model training) and periodic sweeps."""

@@ -1,0 +1,1 @@
+"""An optional scikit-learn model trained on outcomes that complements the rule score."""

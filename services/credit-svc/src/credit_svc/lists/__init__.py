@@ -1,0 +1,1 @@
+"""Red and black lists of departments, with dynamic rules."""

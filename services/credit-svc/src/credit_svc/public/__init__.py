@@ -1,0 +1,1 @@
+"""Public credit disclosure (no token, public fields only)."""

@@ -1,0 +1,1 @@
+"""Credit records (penalties, lists, commendations) and their removal and repair process."""

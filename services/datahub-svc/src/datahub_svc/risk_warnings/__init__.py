@@ -1,0 +1,1 @@
+"""Risk warnings of risk-svc, kept for object profiles."""

@@ -1,0 +1,1 @@
+"""Search across the libraries (Chinese bigram full text, filters, facets) and the object profile."""

@@ -1,0 +1,19 @@
+"""joint-svc: initial revision (its domain tables arrive with their issue)
+
+Revision ID: joint_svc_0001
+Revises:
+Create Date: 2026-11-21 22:00
+"""
+
+revision = "joint_svc_0001"
+down_revision = None
+branch_labels = ("joint_svc",)
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

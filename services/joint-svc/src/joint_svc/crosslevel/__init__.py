@@ -1,0 +1,1 @@
+"""Across levels: tasks dispatched by the national or provincial system arrive as events."""

@@ -1,0 +1,1 @@
+"""Disposal tasks opened from risk warnings; their outcome goes back to risk-svc."""

@@ -1,0 +1,1 @@
+"""The task engine: state machines per kind of joint work, defined as data."""

@@ -1,0 +1,1 @@
+"""The evidence pack: credit, lists, complaints and warnings per object, kept from events."""

@@ -1,0 +1,1 @@
+"""Notifications: departments told about the steps of tasks that concern them."""

@@ -1,0 +1,1 @@
+"""Routing: the department directory and the rules that find the supervising department."""

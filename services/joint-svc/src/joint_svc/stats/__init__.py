@@ -1,0 +1,1 @@
+"""Statistics: volumes, timeliness and overdue tasks by department."""

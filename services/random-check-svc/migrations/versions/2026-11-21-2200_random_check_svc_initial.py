@@ -1,0 +1,19 @@
+"""random-check-svc: initial revision (its domain tables arrive with their issue)
+
+Revision ID: random_check_svc_0001
+Revises:
+Create Date: 2026-11-21 22:00
+"""
+
+revision = "random_check_svc_0001"
+down_revision = None
+branch_labels = ("random_check_svc",)
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

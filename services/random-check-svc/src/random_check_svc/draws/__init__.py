@@ -1,0 +1,1 @@
+"""Verifiable draws: stratified sampling of objects, inspector assignment, a hash-chained ledger."""

@@ -1,0 +1,1 @@
+"""Check plans per department and year, and joint plans across departments (进一次门、查多项事)."""

@@ -1,0 +1,1 @@
+"""features of risk-svc."""

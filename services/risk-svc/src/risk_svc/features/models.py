@@ -1,0 +1,60 @@
+"""Feature state: day buckets per object and feature, and the latest profile of each object."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Date, DateTime, Double, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from risk_svc.models import Base
+from svc_runtime.db import utc_now
+
+
+class FeatureBucket(Base):
+    """The contribution of one object's events of one day to one feature."""
+
+    __tablename__ = "risk_feature_buckets"
+
+    object_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    feature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    value: Mapped[float] = mapped_column(Double, nullable=False)
+
+
+class RiskObject(Base):
+    """What the signals said last about an object: identity, region, industry, supervising department."""
+
+    __tablename__ = "risk_objects"
+
+    object_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    object_id: Mapped[str | None] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    region_code: Mapped[str] = mapped_column(String(6), index=True)
+    industry_code: Mapped[str | None] = mapped_column(String(8))
+    department_id: Mapped[uuid.UUID | None] = mapped_column()
+    department_name: Mapped[str | None] = mapped_column(String(200))
+    last_event_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RebuildStatus(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class FeatureRebuild(Base):
+    """One replay of the signal topics from the beginning into empty feature tables."""
+
+    __tablename__ = "risk_feature_rebuilds"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    status: Mapped[RebuildStatus] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    records_read: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,419 @@
+"""Feature state: adding signals to day buckets, reading windows, and rebuilding by replay."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import orjson
+import redis.asyncio as aioredis
+from aiokafka import TopicPartition
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from risk_svc.features.definitions import FEATURE_NAMES, FEATURES, MAX_FEATURES
+from risk_svc.features.models import FeatureRebuild, RebuildStatus
+from risk_svc.features.signals import Signal
+from risk_svc.warnings.service import OpenWarning
+from svc_runtime.consumer import EventConsumer, Subscription
+from svc_runtime.db import utc_now
+from svc_runtime.kafka import create_consumer, create_producer, topic_specs
+from svc_runtime.settings import ServiceSettings
+
+_log = logging.getLogger("risk_svc.features")
+
+_ADD_BUCKETS = text(
+    """
+    INSERT INTO risk_feature_buckets (object_key, feature, day, value)
+    SELECT * FROM unnest(CAST(:keys AS text[]), CAST(:features AS text[]), CAST(:days AS date[]),
+                         CAST(:vals AS double precision[]))
+    ON CONFLICT (object_key, feature, day) DO UPDATE SET value = CASE
+        WHEN risk_feature_buckets.feature = ANY(CAST(:max_features AS text[]))
+        THEN greatest(risk_feature_buckets.value, excluded.value)
+        ELSE risk_feature_buckets.value + excluded.value END
+    """
+)
+
+_WINDOWS = text(
+    """
+    SELECT b.object_key, b.feature, sum(b.value) AS total, max(b.value) AS peak
+    FROM risk_feature_buckets b
+    JOIN unnest(CAST(:names AS text[]), CAST(:windows AS int[])) AS f(name, window_days) ON f.name = b.feature
+    WHERE b.object_key = ANY(CAST(:keys AS text[]))
+      AND b.day > CAST(:today AS date) - f.window_days AND b.day <= CAST(:today AS date) + 1
+    GROUP BY b.object_key, b.feature
+    """
+)
+_WINDOW_NAMES = list(FEATURE_NAMES)
+_WINDOW_DAYS = [FEATURES[n].window_days for n in FEATURE_NAMES]
+
+
+async def add_signals(session: AsyncSession, signals: Sequence[Signal]) -> dict[str, Any]:
+    """Add the signals' contributions to their buckets (one statement); refresh and return the object profiles."""
+    merged: dict[tuple[str, str, date], float] = {}
+    for s in signals:
+        for feature, value in s.contributions:
+            k = (s.key, feature, s.day)
+            old = merged.get(k)
+            if old is None:
+                merged[k] = value
+            else:
+                merged[k] = max(old, value) if feature in MAX_FEATURES else old + value
+    if merged:
+        keys, features, days = zip(*merged, strict=True)
+        await session.execute(
+            _ADD_BUCKETS,
+            {
+                "keys": list(keys),
+                "features": list(features),
+                "days": list(days),
+                "vals": list(merged.values()),
+                "max_features": list(MAX_FEATURES),
+            },
+        )
+    return await upsert_profiles(session, signals)
+
+
+_UPSERT_PROFILES = text(
+    """
+    INSERT INTO risk_objects AS t (object_key, uscc, object_id, name, region_code, industry_code, department_id,
+                                   department_name, last_event_at)
+    SELECT * FROM unnest(CAST(:keys AS text[]), CAST(:usccs AS text[]), CAST(:object_ids AS text[]),
+                         CAST(:names AS text[]), CAST(:regions AS text[]), CAST(:industries AS text[]),
+                         CAST(:departments AS uuid[]), CAST(:department_names AS text[]),
+                         CAST(:ats AS timestamptz[]))
+    ON CONFLICT (object_key) DO UPDATE SET
+        uscc = coalesce(excluded.uscc, t.uscc),
+        object_id = coalesce(excluded.object_id, t.object_id),
+        name = CASE WHEN excluded.last_event_at >= t.last_event_at THEN excluded.name ELSE t.name END,
+        region_code = CASE WHEN excluded.last_event_at >= t.last_event_at THEN excluded.region_code
+                           ELSE t.region_code END,
+        industry_code = CASE WHEN excluded.last_event_at >= t.last_event_at
+                             THEN coalesce(excluded.industry_code, t.industry_code)
+                             ELSE coalesce(t.industry_code, excluded.industry_code) END,
+        department_id = CASE WHEN excluded.last_event_at >= t.last_event_at
+                             THEN coalesce(excluded.department_id, t.department_id)
+                             ELSE coalesce(t.department_id, excluded.department_id) END,
+        department_name = CASE WHEN excluded.last_event_at >= t.last_event_at
+                               THEN coalesce(excluded.department_name, t.department_name)
+                               ELSE coalesce(t.department_name, excluded.department_name) END,
+        last_event_at = greatest(t.last_event_at, excluded.last_event_at)
+    RETURNING t.object_key, t.uscc, t.object_id, t.name, t.region_code, t.industry_code, t.department_id,
+              t.department_name, (t.xmax = 0) AS inserted
+    """
+)
+
+
+async def upsert_profiles(session: AsyncSession, signals: Sequence[Signal]) -> dict[str, Any]:
+    """Keep the latest (by event time) identity of each object, older fields filling gaps; return the profiles."""
+    latest: dict[str, Signal] = {}
+    for s in signals:
+        if (cur := latest.get(s.key)) is None or cur.at <= s.at:
+            latest[s.key] = s
+    if not latest:
+        return {}
+    rows = list(latest.values())
+    result = await session.execute(
+        _UPSERT_PROFILES,
+        {
+            "keys": [s.key for s in rows],
+            "usccs": [s.uscc for s in rows],
+            "object_ids": [s.object_id for s in rows],
+            "names": [s.name for s in rows],
+            "regions": [s.region_code for s in rows],
+            "industries": [s.industry_code for s in rows],
+            "departments": [s.department_id for s in rows],
+            "department_names": [s.department_name for s in rows],
+            "ats": [s.at for s in rows],
+        },
+    )
+    return {r.object_key: r for r in result.all()}
+
+
+_ADD_AND_READ = text(
+    """
+    WITH buckets AS (
+        INSERT INTO risk_feature_buckets (object_key, feature, day, value)
+        SELECT * FROM unnest(CAST(:bkeys AS text[]), CAST(:features AS text[]), CAST(:days AS date[]),
+                             CAST(:vals AS double precision[]))
+        ON CONFLICT (object_key, feature, day) DO UPDATE SET value = CASE
+            WHEN risk_feature_buckets.feature = ANY(CAST(:max_features AS text[]))
+            THEN greatest(risk_feature_buckets.value, excluded.value)
+            ELSE risk_feature_buckets.value + excluded.value END
+    ),
+    profiles AS ("""
+    + _UPSERT_PROFILES.text.strip()
+    + """
+    ),
+    windows AS (
+        SELECT w.object_key, json_object_agg(w.feature, w.val) AS vals FROM (
+            SELECT b.object_key, b.feature,
+                   CASE WHEN b.feature = ANY(CAST(:max_features AS text[])) THEN max(b.value) ELSE sum(b.value) END AS val
+            FROM risk_feature_buckets b
+            JOIN unnest(CAST(:fnames AS text[]), CAST(:windows AS int[])) AS f(name, window_days)
+                 ON f.name = b.feature
+            WHERE b.object_key = ANY(CAST(:keys AS text[]))
+              AND b.day > CAST(:today AS date) - f.window_days AND b.day <= CAST(:today AS date) + 1
+            GROUP BY b.object_key, b.feature) w
+        GROUP BY w.object_key
+    ),
+    open_warnings AS (
+        SELECT object_key, json_agg(json_build_object(
+            'id', id, 'model_key', model_key, 'level', level, 'score', score, 'event_ids', evidence -> 'event_ids',
+            'raised_at', raised_at, 'update_count', update_count)) AS open
+        FROM risk_warnings WHERE status = 'open' AND object_key = ANY(CAST(:keys AS text[]))
+        GROUP BY object_key
+    )
+    SELECT p.*, w.vals AS windows, o.open AS open_warnings
+    FROM profiles p LEFT JOIN windows w USING (object_key) LEFT JOIN open_warnings o USING (object_key)
+    """
+)
+
+
+@dataclass
+class BatchState:
+    """After a batch was added: each object's profile, feature vector and open warnings (one round trip)."""
+
+    objects: dict[str, Any]
+    vectors: dict[str, dict[str, float]]
+    open_warnings: dict[tuple[str, str], OpenWarning]
+
+
+def _merged_buckets(signals: Sequence[Signal]) -> dict[tuple[str, str, date], float]:
+    merged: dict[tuple[str, str, date], float] = {}
+    for s in signals:
+        for feature, value in s.contributions:
+            k = (s.key, feature, s.day)
+            old = merged.get(k)
+            if old is None:
+                merged[k] = value
+            else:
+                merged[k] = max(old, value) if feature in MAX_FEATURES else old + value
+    return merged
+
+
+async def add_and_read(session: AsyncSession, signals: Sequence[Signal], as_of: date | None = None) -> BatchState:
+    """Add the batch to the buckets and profiles and read back what scoring needs, in one statement.
+
+    The statement's reads see the buckets as they were before it, so the batch's own contributions are
+    added here, with the same window and aggregate rules.
+    """
+    day = as_of or today()
+    merged = _merged_buckets(signals)
+    latest: dict[str, Signal] = {}
+    for s in signals:
+        if (cur := latest.get(s.key)) is None or cur.at <= s.at:
+            latest[s.key] = s
+    rows = list(latest.values())
+    keys = list(latest)
+    result = await session.execute(
+        _ADD_AND_READ,
+        {
+            "bkeys": [k[0] for k in merged],
+            "features": [k[1] for k in merged],
+            "days": [k[2] for k in merged],
+            "vals": list(merged.values()),
+            "max_features": list(MAX_FEATURES),
+            "keys": keys,
+            "usccs": [s.uscc for s in rows],
+            "object_ids": [s.object_id for s in rows],
+            "names": [s.name for s in rows],
+            "regions": [s.region_code for s in rows],
+            "industries": [s.industry_code for s in rows],
+            "departments": [s.department_id for s in rows],
+            "department_names": [s.department_name for s in rows],
+            "ats": [s.at for s in rows],
+            "windows": _WINDOW_DAYS,
+            "fnames": _WINDOW_NAMES,
+            "today": day,
+        },
+    )
+    state = BatchState(objects={}, vectors={}, open_warnings={})
+    for r in result.all():
+        state.objects[r.object_key] = r
+        vector = dict.fromkeys(FEATURE_NAMES, 0.0)
+        for feature, value in (r.windows or {}).items():
+            vector[feature] = float(value)
+        state.vectors[r.object_key] = vector
+        for w in r.open_warnings or ():
+            state.open_warnings[(r.object_key, w["model_key"])] = OpenWarning.from_json(w)
+    for (key, feature, bucket_day), value in merged.items():
+        spec = FEATURES[feature]
+        if not (day - timedelta(days=spec.window_days) < bucket_day <= day + timedelta(days=1)):
+            continue
+        vector = state.vectors[key]
+        vector[feature] = max(vector[feature], value) if feature in MAX_FEATURES else vector[feature] + value
+    return state
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+async def window_values(
+    session: AsyncSession, keys: Sequence[str], as_of: date | None = None
+) -> dict[str, dict[str, float]]:
+    """Every feature's windowed value for each object (0 where it has no buckets)."""
+    out: dict[str, dict[str, float]] = {k: dict.fromkeys(FEATURE_NAMES, 0.0) for k in keys}
+    if not keys:
+        return out
+    result = await session.execute(
+        _WINDOWS,
+        {"names": _WINDOW_NAMES, "windows": _WINDOW_DAYS, "keys": list(keys), "today": as_of or today()},
+    )
+    for key, feature, total, peak in result.all():
+        out[key][feature] = float(peak if feature in MAX_FEATURES else total)
+    return out
+
+
+class HotState:
+    """Current feature vectors per object in Redis, written after each scored batch; PostgreSQL is the truth."""
+
+    ttl_s = 24 * 3600
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        database = settings.database_url.rsplit("/", 1)[-1]
+        self.prefix = f"risk:{database}:features:"
+        self._redis: aioredis.Redis | None = None
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            self._redis = aioredis.Redis(
+                connection_pool=aioredis.BlockingConnectionPool.from_url(
+                    self.settings.redis_url, max_connections=10, timeout=2, socket_timeout=2
+                )
+            )
+        return self._redis
+
+    async def put(self, vectors: dict[str, dict[str, float]]) -> None:
+        if not vectors:
+            return
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key, vector in vectors.items():
+                    pipe.set(self.prefix + key, orjson.dumps({"as_of": today().isoformat(), **vector}), ex=self.ttl_s)
+                await asyncio.wait_for(pipe.execute(), timeout=2)
+        except Exception as exc:  # the cache is an accelerator; PostgreSQL stays authoritative
+            _log.warning("hot feature cache not written", extra={"error": repr(exc)})
+
+    async def get(self, key: str) -> dict[str, float] | None:
+        try:
+            raw = await asyncio.wait_for(self.redis.get(self.prefix + key), timeout=1)
+        except Exception:
+            return None
+        if raw is None:
+            return None
+        data: dict[str, Any] = orjson.loads(raw)
+        if data.pop("as_of", None) != today().isoformat():
+            return None  # windows slid since it was written
+        return {k: float(v) for k, v in data.items()}
+
+    async def clear(self) -> int:
+        removed = 0
+        try:
+            async for name in self.redis.scan_iter(match=self.prefix + "*", count=1000):
+                removed += int(await self.redis.delete(name))
+        except Exception as exc:
+            _log.warning("hot feature cache not cleared", extra={"error": repr(exc)})
+        return removed
+
+    async def close(self) -> None:
+        if self._redis is not None:
+            await self._redis.aclose()
+
+
+async def get_features(session: AsyncSession, hot: HotState, key: str) -> tuple[dict[str, float], str]:
+    """(feature values, where they came from: `cache` or `database`)."""
+    cached = await hot.get(key)
+    if cached is not None:
+        return cached, "cache"
+    return (await window_values(session, [key]))[key], "database"
+
+
+async def reset_feature_state(session: AsyncSession, group: str) -> None:
+    """Empty the feature tables and forget which events fed them, so a replay applies everything again.
+
+    The exclusive lock waits for a live batch that already touched the features and holds back the
+    next one until this commits, so every event is counted exactly once: by the replay or live.
+    """
+    await session.execute(text("LOCK TABLE risk_feature_buckets, risk_objects IN ACCESS EXCLUSIVE MODE"))
+    await session.execute(text("DELETE FROM processed_events WHERE consumer_group = :g"), {"g": group})
+    await session.execute(text("TRUNCATE risk_feature_buckets, risk_objects"))
+
+
+async def replay(
+    settings: ServiceSettings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    subscription: Subscription,
+    *,
+    batch: int = 2000,
+) -> int:
+    """Read the subscription's topics from the beginning to their current end through its handlers."""
+    consumer = create_consumer(settings, f"{subscription.group}.replay", ())
+    producer = create_producer(settings)
+    await consumer.start()
+    await producer.start()
+    applier = EventConsumer(settings, sessionmaker, subscription)
+    read = 0
+    try:
+        partitions = [
+            TopicPartition(spec.name, p) for spec in topic_specs(subscription.topics) for p in range(spec.partitions)
+        ]
+        if not partitions:
+            return 0
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        remaining = {tp for tp in partitions if end[tp] > 0}
+        while remaining:
+            fetched = await consumer.getmany(*remaining, timeout_ms=500, max_records=batch)
+            records = []
+            for tp, recs in fetched.items():
+                records.extend(r for r in recs if r.offset < end[tp])
+            if records:
+                await applier.process(records, producer)
+                read += len(records)
+            for tp in list(remaining):
+                if await consumer.position(tp) >= end[tp]:
+                    remaining.discard(tp)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return read
+
+
+async def rebuild(
+    settings: ServiceSettings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    subscription: Subscription,
+    hot: HotState,
+    rebuild_id: Any,
+) -> None:
+    """Reset the feature state and replay every signal topic; record the outcome on the rebuild row."""
+    try:
+        async with sessionmaker() as session, session.begin():
+            await reset_feature_state(session, subscription.group)
+        await hot.clear()
+        read = await replay(settings, sessionmaker, subscription)
+        values: dict[str, Any] = {"status": RebuildStatus.DONE, "records_read": read}
+    except Exception as exc:
+        _log.exception("feature rebuild failed")
+        values = {"status": RebuildStatus.FAILED, "error": repr(exc)[:2000]}
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(FeatureRebuild).where(FeatureRebuild.id == rebuild_id).values(finished_at=utc_now(), **values)
+        )
+
+
+async def running_rebuild(session: AsyncSession) -> FeatureRebuild | None:
+    return await session.scalar(
+        select(FeatureRebuild)
+        .where(FeatureRebuild.status == RebuildStatus.RUNNING)
+        .where(FeatureRebuild.started_at > utc_now() - timedelta(hours=1))
+    )

@@ -1,0 +1,1 @@
+"""riskmodels of risk-svc."""

@@ -1,0 +1,65 @@
+"""Registered risk model versions: rule, features, estimator artifact, validation figures, status."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, DateTime, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from risk_svc.models import Base
+from svc_runtime.db import utc_now
+
+
+class VersionStatus(StrEnum):
+    CHALLENGER = "challenger"
+    CHAMPION = "champion"
+    RETIRED = "retired"
+    REJECTED = "rejected"
+
+
+class EstimatorKind(StrEnum):
+    LOGISTIC_REGRESSION = "logistic_regression"
+    GRADIENT_BOOSTING = "gradient_boosting"
+    NONE = "none"
+
+
+class ModelVersion(Base):
+    """One version of a risk model; at most one champion per model key is active."""
+
+    __tablename__ = "risk_model_versions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    model_key: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    domain: Mapped[str] = mapped_column(String(32))
+    default_department: Mapped[str] = mapped_column(String(200))
+    features: Mapped[list[str]] = mapped_column(JSONB)
+    rule: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    bands: Mapped[dict[str, float]] = mapped_column(JSONB)
+    estimator: Mapped[EstimatorKind] = mapped_column(String(32))
+    artifact: Mapped[bytes | None] = mapped_column(LargeBinary)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    training: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    status: Mapped[VersionStatus] = mapped_column(String(16))
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    flag_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, server_default=func.now())
+    promoted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        UniqueConstraint("model_key", "version", name="uq_risk_model_versions_key_version"),
+        Index(
+            "uq_risk_model_versions_champion",
+            "model_key",
+            unique=True,
+            postgresql_where=text("status = 'champion'"),
+        ),
+    )

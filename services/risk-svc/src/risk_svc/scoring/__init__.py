@@ -1,0 +1,1 @@
+"""scoring of risk-svc."""

@@ -1,0 +1,1 @@
+"""warnings of risk-svc."""

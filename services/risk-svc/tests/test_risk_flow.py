@@ -1,0 +1,385 @@
+"""risk-svc end to end in process, on real PostgreSQL, Kafka and Redis: signals in, warnings out, feedback back."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import pytest_asyncio
+from aiokafka import TopicPartition
+from httpx import AsyncClient
+from sqlalchemy import text
+
+from risk_svc.main import create_app
+from supervision_schemas.datahub import ObjectCreated, ObjectData, ObjectKind
+from supervision_schemas.envelope import CloudEvent
+from supervision_schemas.identifiers import uscc_check_char
+from supervision_schemas.signals import (
+    THIRDPARTY_OBSERVATIONS_TOPIC,
+    ObservationCategory,
+    ObservationKind,
+    ObservationRecorded,
+    ObservationRecordedData,
+    SignalObject,
+)
+from svc_runtime.cloudevents import to_kafka
+from svc_runtime.db import create_engine
+from svc_runtime.devstack.topology import Profile
+from svc_runtime.kafka import create_consumer, create_producer, dead_letter_topic
+from svc_runtime.settings import ServiceSettings
+from svc_runtime.testing import TestIssuer, create_database, eventually, random_ref, serve_in_process, settings_for
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@dataclass
+class Risk:
+    client: AsyncClient
+    url: str
+    settings: ServiceSettings
+    issuer: TestIssuer
+    group: str
+
+
+# Objects this module publishes signals for; other suites share the broker's topics.
+OWN_OBJECTS: set[str] = set()
+
+
+def new_uscc() -> str:
+    body = "91341600" + uuid.uuid4().hex[:9].upper().replace("I", "1").replace("O", "0")
+    body = "".join(c if c not in "ZSV" else "1" for c in body)
+    code = body + uscc_check_char(body)
+    OWN_OBJECTS.add(code)
+    return code
+
+
+def medical_ad(uscc: str, *, severity: float = 0.95, days_ago: int = 1, region: str = "341602") -> ObservationRecorded:
+    return ObservationRecorded.build(
+        source="/adwatch",
+        subject=uscc,
+        data=ObservationRecordedData(
+            observation_id=uuid.uuid4(),
+            kind=ObservationKind.ADVERTISING_MONITORING,
+            category=ObservationCategory.MEDICAL_SERVICE,
+            object=SignalObject(uscc=uscc, name="亳州某某医院", region_code=region, industry_code="Q8411"),
+            observed_at=datetime.now(UTC) - timedelta(days=days_ago),
+            channel="短视频平台",
+            values={"severity": severity},
+        ),
+    )
+
+
+async def publish(
+    settings: ServiceSettings, events: list[CloudEvent], raw: list[tuple[bytes, bytes, list]] = ()
+) -> None:  # type: ignore[assignment,type-arg]
+    producer = create_producer(settings)
+    await producer.start()
+    try:
+        for key, value, headers in raw:  # bad records first: what follows them must still be applied
+            await producer.send_and_wait(THIRDPARTY_OBSERVATIONS_TOPIC, value=value, key=key, headers=headers)
+        for e in events:
+            key, value, headers = to_kafka(e)
+            await producer.send_and_wait(e.topic, value=value, key=key, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def dead_letter_reasons(risk: Risk) -> list[str]:
+    consumer = create_consumer(risk.settings, random_ref("dlq-reader"), ())
+    await consumer.start()
+    try:
+        partition = TopicPartition(dead_letter_topic(risk.group), 0)
+        consumer.assign([partition])
+        await consumer.seek_to_beginning(partition)
+        records = await consumer.getmany(partition, timeout_ms=3000)
+        return [dict(r.headers)["dlq_reason"].decode() for r in records.get(partition, [])]
+    finally:
+        await consumer.stop()
+
+
+async def scalar(url: str, sql: str, **params: object) -> object:
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            return await conn.scalar(text(sql), params)
+    finally:
+        await engine.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def risk(stack: Profile, test_issuer: TestIssuer) -> AsyncIterator[Risk]:
+    url = await create_database(stack, random_ref("risk"))
+    settings = ServiceSettings(**settings_for(stack, "risk-svc", url, auth_jwks_url=test_issuer.jwks_url))
+    group = random_ref("risk.signals")
+    app = create_app(settings, group=group)
+    async with serve_in_process(app) as client:
+        client.headers["authorization"] = f"Bearer {test_issuer.token()}"
+        r = await client.get("/v1/models")  # seeds and trains the five models
+        assert r.status_code == 200, r.text
+        yield Risk(client, url, settings, test_issuer, group)
+
+
+async def open_warnings(risk: Risk, uscc: str) -> list[dict]:  # type: ignore[type-arg]
+    r = await risk.client.get("/v1/warnings", params={"object_key": uscc, "status": "open"})
+    assert r.status_code == 200, r.text
+    return r.json()["items"]  # type: ignore[no-any-return]
+
+
+class TestModels:
+    async def test_five_models_are_champions_with_validation_figures(self, risk: Risk) -> None:
+        r = await risk.client.get("/v1/models")
+        models = {m["model_key"]: m for m in r.json()}
+        assert set(models) == {
+            "false_medical_ad",
+            "illegal_fundraising",
+            "illegal_drug_sales",
+            "illegal_rx_sales",
+            "illegal_device_sales",
+        }
+        for m in models.values():
+            metrics = m["champion"]["metrics"]
+            assert metrics["roc_auc"] >= 0.75, m
+            assert {"precision", "recall", "n_test"} <= set(metrics)
+
+    async def test_refuses_unknown_features_and_bad_rules(self, risk: Risk) -> None:
+        r = await risk.client.post(
+            "/v1/models/false_medical_ad/versions", json={"rule": {"feature": "bogus", "op": ">", "value": 1}}
+        )
+        assert r.status_code == 422, r.text
+        assert "unknown feature" in r.text
+        r = await risk.client.post(
+            "/v1/models/false_medical_ad/versions",
+            json={"rule": {"feature": "complaints_30d", "op": "eval", "value": 1}},
+        )
+        assert r.status_code == 422, r.text
+
+    async def test_new_version_promotes_and_rolls_back(self, risk: Risk) -> None:
+        r = await risk.client.post(
+            "/v1/models/illegal_device_sales/versions",
+            json={"rule": {"feature": "device_listings_30d", "op": ">=", "value": 2}},
+        )
+        assert r.status_code == 201, r.text
+        version = r.json()["version"]
+        assert r.json()["status"] == "challenger"
+        r = await risk.client.post(f"/v1/models/illegal_device_sales/versions/{version}/promote")
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "champion"
+        r = await risk.client.post("/v1/models/illegal_device_sales/rollback")
+        assert r.status_code == 200, r.text
+        assert r.json()["version"] == version - 1
+
+    async def test_refuses_a_version_that_fails_held_out_validation(self, risk: Risk) -> None:
+        before = (await risk.client.get("/v1/models/false_medical_ad/versions")).json()
+        r = await risk.client.post(
+            "/v1/models/false_medical_ad/versions",
+            json={"rule": {"feature": "medical_ad_hits_30d", "op": ">=", "value": 1}, "features": ["iot_alarms_30d"]},
+        )
+        assert r.status_code == 422, r.text
+        assert "held-out validation failed" in r.json()["detail"]
+        assert (await risk.client.get("/v1/models/false_medical_ad/versions")).json() == before
+
+    async def test_model_management_needs_an_administrator(self, risk: Risk) -> None:
+        token = risk.issuer.token(roles=("inspector",), region_code="341600")
+        r = await risk.client.post(
+            "/v1/models/illegal_device_sales/rollback", headers={"authorization": f"Bearer {token}"}
+        )
+        assert r.status_code == 403, r.text
+
+
+class TestWarnings:
+    async def test_signals_raise_one_warning_that_repeats_update(self, risk: Risk) -> None:
+        uscc = new_uscc()
+        await publish(risk.settings, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3, 4)])
+
+        async def four() -> list[dict] | None:  # type: ignore[type-arg]
+            ws = await open_warnings(risk, uscc)
+            return ws if ws and ws[0]["evidence"]["features"]["medical_ad_hits_30d"] == 4 else None
+
+        warnings = await eventually(four, timeout=60)
+        assert len(warnings) == 1
+        w = warnings[0]
+        assert w["model_key"] == "false_medical_ad"
+        assert w["level"] in {"red", "orange", "yellow", "blue"}
+        assert w["evidence"]["features"]["medical_ad_hits_30d"] == 4
+        assert w["rule_id"].startswith("false_medical_ad@")
+        raised = await scalar(
+            risk.url,
+            "SELECT count(*) FROM outbox_events WHERE event_type = 'gov.supervision.risk.warning.raised.v1' AND key = :k",
+            k=uscc,
+        )
+        assert raised == 1
+
+        await publish(risk.settings, [medical_ad(uscc, days_ago=0) for _ in range(3)])
+
+        async def updated() -> bool:
+            ws = await open_warnings(risk, uscc)
+            return len(ws) == 1 and ws[0]["evidence"]["features"]["medical_ad_hits_30d"] == 7
+
+        await eventually(updated, timeout=30)
+
+        async def features() -> dict | None:  # type: ignore[type-arg]
+            r = await risk.client.get(f"/v1/objects/{uscc}/features")
+            assert r.status_code == 200, r.text
+            return r.json() if r.json()["features"]["medical_ad_hits_30d"] == 7 else None
+
+        assert (await eventually(features, timeout=10))["source"] in {"cache", "database"}
+
+    async def test_responsible_department_comes_from_the_data_hub_object(self, risk: Risk) -> None:
+        uscc = new_uscc()
+        department = uuid.uuid4()
+        created = ObjectCreated.build(
+            source="/datahub-svc",
+            subject=str(uuid.uuid4()),
+            data=ObjectData(
+                object_id=uuid.uuid4(),
+                kind=ObjectKind.LEGAL_PERSON,
+                name="亳州某某医院",
+                uscc=uscc,
+                region_code="341602",
+                department_id=department,
+                industry_code="Q8411",
+                version=1,
+                changed_at=datetime.now(UTC) - timedelta(days=10),
+            ),
+        )
+        await publish(risk.settings, [created])
+        await eventually(
+            lambda: scalar(risk.url, "SELECT count(*) FROM risk_objects WHERE object_key = :k", k=uscc), timeout=60
+        )
+        await publish(risk.settings, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3)])
+        w = (await eventually(lambda: open_warnings(risk, uscc), timeout=60))[0]
+        assert w["responsible_department_id"] == str(department)
+
+    async def test_late_events_count_on_their_own_day_and_old_ones_leave_the_window(self, risk: Risk) -> None:
+        uscc = new_uscc()
+        await publish(risk.settings, [medical_ad(uscc, days_ago=d) for d in (0, 1, 45, 29, 60)])
+
+        async def features() -> dict | None:  # type: ignore[type-arg]
+            r = await risk.client.get(f"/v1/objects/{uscc}/features")
+            return r.json()["features"] if r.status_code == 200 else None
+
+        got = await eventually(features, timeout=60)
+
+        async def settled() -> bool:
+            days = await scalar(risk.url, "SELECT count(*) FROM risk_feature_buckets WHERE object_key = :k", k=uscc)
+            return days == 10  # five days, two features each
+
+        await eventually(settled, timeout=30)
+        got = await eventually(features, timeout=10)
+        assert got["medical_ad_hits_30d"] == 3  # 45 and 60 days ago are outside the 30-day window
+
+    async def test_bad_events_are_dead_lettered_and_the_consumer_carries_on(self, risk: Risk) -> None:
+        uscc = new_uscc()
+        good = medical_ad(uscc)
+        key, value, headers = to_kafka(good)
+        bad_value = value.replace(b'"severity":0.95', b'"severity":"NaN-ish"')
+        future = medical_ad(uscc).model_copy()
+        fk, fv, fh = to_kafka(future)
+        fv = fv.replace(datetime.now(UTC).strftime("%Y-").encode(), str(datetime.now(UTC).year + 1).encode() + b"-", 1)
+        missing = [h for h in headers if h[0] != "ce_type"]
+        fresh = [medical_ad(uscc, days_ago=d) for d in (1, 2, 3)]
+        await publish(
+            risk.settings,
+            fresh,
+            raw=[
+                (key, bad_value, [(k, v if k != "ce_id" else b"bad-1") for k, v in headers]),
+                (key, value, missing),
+                (fk, fv, fh),
+            ],
+        )
+
+        async def three() -> bool:
+            ws = await open_warnings(risk, uscc)
+            return bool(ws) and ws[0]["evidence"]["features"]["medical_ad_hits_30d"] == 3
+
+        await eventually(three, timeout=60)  # the bad ones counted nothing and did not stall the consumer
+        reasons = await dead_letter_reasons(risk)
+        assert any("missing CloudEvents headers: ce_type" in r for r in reasons), reasons
+        assert any("lies in the future" in r for r in reasons), reasons
+        assert any("severity" in r for r in reasons), reasons
+
+    async def test_feedback_closes_the_warning_and_counts_for_precision(self, risk: Risk) -> None:
+        uscc = new_uscc()
+        await publish(risk.settings, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3, 5)])
+        w = (await eventually(lambda: open_warnings(risk, uscc), timeout=60))[0]
+        r = await risk.client.post(
+            f"/v1/warnings/{w['id']}/feedback", json={"outcome": "confirmed", "action": "立案调查"}
+        )
+        assert r.status_code == 201, r.text
+        r = await risk.client.post(f"/v1/warnings/{w['id']}/feedback", json={"outcome": "false_alarm"})
+        assert r.status_code == 409, r.text
+        r = await risk.client.post(f"/v1/warnings/{w['id']}/feedback", json={"outcome": "maybe"})
+        assert r.status_code == 422, r.text
+        r = await risk.client.get("/v1/models/false_medical_ad/precision", params={"period": "day"})
+        assert r.status_code == 200, r.text
+        assert sum(p["confirmed"] for p in r.json()["points"]) >= 1
+        events = await scalar(
+            risk.url,
+            "SELECT count(*) FROM outbox_events WHERE key = :k AND event_type IN "
+            "('gov.supervision.risk.disposal.recorded.v1', 'gov.supervision.risk.warning.closed.v1')",
+            k=uscc,
+        )
+        assert events == 2
+        r = await risk.client.post("/v1/models/false_medical_ad/retrain")
+        assert r.status_code == 201, r.text
+        assert r.json()["training"]["feedback_labels"] >= 1
+
+    async def test_out_of_scope_callers_do_not_see_or_dispose(self, risk: Risk) -> None:
+        uscc = new_uscc()
+        await publish(risk.settings, [medical_ad(uscc, days_ago=d, region="341602") for d in (1, 2, 3, 6)])
+        w = (await eventually(lambda: open_warnings(risk, uscc), timeout=60))[0]
+        other = risk.issuer.token(roles=("inspector",), region_code="110000", department_id=str(uuid.uuid4()))
+        r = await risk.client.get(f"/v1/warnings/{w['id']}", headers={"authorization": f"Bearer {other}"})
+        assert r.status_code == 404, r.text
+        r = await risk.client.post(
+            f"/v1/warnings/{w['id']}/feedback",
+            json={"outcome": "confirmed"},
+            headers={"authorization": f"Bearer {other}"},
+        )
+        assert r.status_code == 404, r.text
+
+
+class TestReportsAndRebuild:
+    async def test_report_by_model_as_json_and_csv(self, risk: Risk) -> None:
+        uscc = new_uscc()
+        await publish(risk.settings, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3, 7)])
+        await eventually(lambda: open_warnings(risk, uscc), timeout=60)
+        r = await risk.client.get("/v1/reports/warnings", params={"group_by": "model"})
+        assert r.status_code == 200, r.text
+        rows = {row["group"]: row for row in r.json()["rows"]}
+        assert rows["false_medical_ad"]["total"] >= 1
+        r = await risk.client.get("/v1/reports/warnings", params={"group_by": "region", "format": "csv"})
+        assert r.status_code == 200, r.text
+        assert r.text.splitlines()[0].startswith("region,total,open,red")
+
+    async def test_rebuild_replays_to_the_same_features(self, risk: Risk) -> None:
+        # Compared over this module's objects: other suites publish to the same topics while they run.
+        snapshot = (
+            "SELECT string_agg(object_key || '/' || feature || '/' || day || '/' || round(value::numeric, 6), ',' "
+            "ORDER BY object_key, feature, day) FROM risk_feature_buckets WHERE object_key = ANY(:keys)"
+        )
+        keys = sorted(OWN_OBJECTS)
+
+        async def settled() -> object:  # earlier tests' last batches are applied
+            first = await scalar(risk.url, snapshot, keys=keys)
+            await asyncio.sleep(0.5)
+            return first if first == await scalar(risk.url, snapshot, keys=keys) else None
+
+        before = await eventually(settled, timeout=30)
+        assert before
+        r = await risk.client.post("/v1/features/rebuild")
+        assert r.status_code == 202, r.text
+        rebuild_id = r.json()["id"]
+
+        async def done() -> dict | None:  # type: ignore[type-arg]
+            got = await risk.client.get(f"/v1/features/rebuilds/{rebuild_id}")
+            body = got.json()
+            return body if body["status"] != "running" else None
+
+        result = await eventually(done, timeout=120)
+        assert result["status"] == "done", result
+        assert await scalar(risk.url, snapshot, keys=keys) == before  # exactly the same buckets, whatever the order

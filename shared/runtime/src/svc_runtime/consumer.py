@@ -1,0 +1,215 @@
+"""Event consumers: idempotent handling, retries with backoff, and a dead-letter topic.
+
+A batch of messages is applied in one transaction that also records every event id in
+`processed_events` (`ON CONFLICT DO NOTHING`), so an event already applied is skipped and an
+effect is never applied twice. Kafka offsets are committed only after the transaction commits.
+If the batch fails, each message is retried alone with backoff; one that still fails, or that is
+not a valid event at all, goes to the dead-letter topic and the consumer carries on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from sqlalchemy import DateTime, String, func, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from supervision_schemas import CloudEvent
+from svc_runtime.cloudevents import MalformedEvent, from_kafka, header_map
+from svc_runtime.db import RuntimeBase
+from svc_runtime.kafka import BrokerStateWatcher, create_consumer, create_producer, dead_letter_topic
+from svc_runtime.logging import request_id_var
+from svc_runtime.metrics import EVENTS_CONSUMED
+from svc_runtime.settings import ServiceSettings
+
+_log = logging.getLogger("svc_runtime.consumer")
+
+# A handler gets the session and a run of consecutive new events of one type (in partition order),
+# so that it can apply them with one statement; it must not commit.
+Handler = Callable[[AsyncSession, Sequence[Any]], Awaitable[None]]
+
+
+class ProcessedEvent(RuntimeBase):
+    __tablename__ = "processed_events"
+
+    consumer_group: Mapped[str] = mapped_column(String(200), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """What one consumer group of a service listens to: topics and a handler per event type."""
+
+    group: str
+    topics: tuple[str, ...]
+    handlers: dict[str, Handler]
+
+
+@dataclass
+class _Parsed:
+    record: ConsumerRecord[bytes, bytes]
+    event: CloudEvent | None
+    error: str | None
+
+
+class EventConsumer:
+    """Runs one Subscription against Kafka until cancelled."""
+
+    def __init__(
+        self, settings: ServiceSettings, sessionmaker: async_sessionmaker[AsyncSession], subscription: Subscription
+    ) -> None:
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.sub = subscription
+        self.dlq_topic = dead_letter_topic(subscription.group)
+        self._watcher = BrokerStateWatcher(
+            settings,
+            role="consumer",
+            marker=f"_state.consumer.{subscription.group}",
+            topics=[*subscription.topics, self.dlq_topic],
+        )
+        self.ready = asyncio.Event()
+
+    async def run(self) -> None:
+        consumer = create_consumer(self.settings, self.sub.group, self.sub.topics)
+        producer = create_producer(self.settings)
+        await self._start(consumer, producer)
+        loop = asyncio.get_running_loop()
+        last_check = loop.time()
+        self.ready.set()
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=200, max_records=2000)
+                if batches:
+                    # One transaction for the whole fetch; each partition's records stay in order.
+                    await self.process([r for records in batches.values() for r in records], producer)
+                    await self._commit(consumer)
+                if loop.time() - last_check >= self.settings.broker_check_interval_s:
+                    last_check = loop.time()
+                    if await self._watcher.check():
+                        # The broker lost topics and offsets: read everything again; duplicates are skipped.
+                        assigned = consumer.assignment()
+                        if assigned:
+                            await consumer.seek_to_beginning(*assigned)
+        finally:
+            await consumer.stop()
+            await producer.stop()
+
+    async def _start(self, consumer: AIOKafkaConsumer, producer: Any) -> None:
+        while True:
+            try:
+                await self._watcher.ensure()
+                await producer.start()
+                await consumer.start()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                _log.warning(
+                    "broker not reachable; consumer waits", extra={"group": self.sub.group, "error": repr(exc)}
+                )
+                await asyncio.sleep(1.0)
+
+    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+        try:
+            await asyncio.wait_for(consumer.commit(), timeout=5)
+        except Exception as exc:  # re-delivery is harmless: handling is idempotent
+            _log.warning("offset commit failed", extra={"group": self.sub.group, "error": repr(exc)})
+
+    async def process(self, records: Sequence[ConsumerRecord[bytes, bytes]], producer: Any) -> None:
+        """Apply a batch of records (in partition order)."""
+        parsed = [self._parse(r) for r in records]
+        for p in parsed:
+            if p.event is None:
+                await self._dead_letter(producer, p.record, p.error or "malformed")
+        valid = [p for p in parsed if p.event is not None]
+        if not valid:
+            return
+        try:
+            await self._apply(valid)
+        except Exception as exc:
+            _log.info("batch failed; applying one by one", extra={"group": self.sub.group, "error": repr(exc)})
+            for p in valid:
+                await self._apply_one_with_retries(p, producer)
+
+    def _parse(self, record: ConsumerRecord[bytes, bytes]) -> _Parsed:
+        try:
+            return _Parsed(record, from_kafka(record.value, record.headers), None)
+        except MalformedEvent as exc:
+            return _Parsed(record, None, str(exc))
+
+    async def _apply(self, items: Sequence[_Parsed]) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            ids = [p.event.id for p in items if p.event is not None]
+            result = await session.execute(
+                text(
+                    "INSERT INTO processed_events (consumer_group, event_id) "
+                    "SELECT :g, unnest(CAST(:ids AS text[])) ON CONFLICT DO NOTHING RETURNING event_id"
+                ),
+                {"g": self.sub.group, "ids": ids},
+            )
+            fresh = set(result.scalars().all())
+            duplicates = len(ids) - len(fresh)
+            applied = 0
+            run: list[CloudEvent] = []
+            for p in items:
+                event = p.event
+                assert event is not None
+                if event.id not in fresh:
+                    continue
+                fresh.discard(event.id)  # the same id twice in one batch is applied once
+                if event.type not in self.sub.handlers:
+                    continue
+                if run and run[0].type != event.type:
+                    await self._handle(session, run, p)
+                    applied += len(run)
+                    run = []
+                run.append(event)
+            if run:
+                await self._handle(session, run, items[-1])
+                applied += len(run)
+        EVENTS_CONSUMED.labels(self.sub.group, "applied").inc(applied)
+        EVENTS_CONSUMED.labels(self.sub.group, "duplicate").inc(duplicates)
+
+    async def _handle(self, session: AsyncSession, run: list[CloudEvent], last: _Parsed) -> None:
+        token = request_id_var.set(header_map(last.record.headers).get("x-request-id") or run[-1].id)
+        try:
+            await self.sub.handlers[run[0].type](session, run)
+        finally:
+            request_id_var.reset(token)
+
+    async def _apply_one_with_retries(self, item: _Parsed, producer: Any) -> None:
+        attempts = self.settings.consumer_max_retries
+        error: Exception | None = None
+        for attempt in range(attempts):
+            try:
+                await self._apply([item])
+                return
+            except Exception as exc:
+                error = exc
+                EVENTS_CONSUMED.labels(self.sub.group, "retried").inc()
+                await asyncio.sleep(self.settings.consumer_retry_backoff_s * (2**attempt))
+        await self._dead_letter(producer, item.record, f"handler failed after {attempts} attempts: {error!r}")
+
+    async def _dead_letter(self, producer: Any, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+        headers = list(record.headers or ()) + [
+            ("dlq_reason", reason[:1000].encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+            ("dlq_group", self.sub.group.encode()),
+        ]
+        await producer.send_and_wait(self.dlq_topic, value=record.value, key=record.key, headers=headers)
+        EVENTS_CONSUMED.labels(self.sub.group, "dead_lettered").inc()
+        _log.warning(
+            "event sent to dead-letter topic",
+            extra={"group": self.sub.group, "topic": record.topic, "offset": record.offset, "reason": reason[:300]},
+        )
