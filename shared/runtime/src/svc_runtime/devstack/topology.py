@@ -120,5 +120,14 @@ def profile(name: str) -> Profile:
             kafka_port=59092,
         )
     if name == "test":
-        return Profile("test", root, http_base=18000, pg_port=55433, redis_port=56380, kafka_port=59093)
+        # PLATFORM_TEST_PORT_SHIFT lets two checkouts run their test suites side by side.
+        shift = int(os.environ.get("PLATFORM_TEST_PORT_SHIFT", 0))
+        return Profile(
+            "test",
+            root,
+            http_base=18000 + shift,
+            pg_port=55433 + shift,
+            redis_port=56380 + shift,
+            kafka_port=59093 + shift,
+        )
     raise ValueError(f"unknown profile {name!r}")
