@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,9 +14,17 @@ from httpx import AsyncClient
 from sqlalchemy import text
 
 from risk_svc.main import create_app
+from risk_svc.scoring.consumers import TOPICS as SIGNAL_TOPICS
+from supervision_schemas import TOPICS, TopicSpec
 from supervision_schemas.datahub import ObjectCreated, ObjectData, ObjectKind
 from supervision_schemas.envelope import CloudEvent
 from supervision_schemas.identifiers import uscc_check_char
+from supervision_schemas.risk import (
+    RISK_DISPOSALS_TOPIC,
+    DisposalFeedbackData,
+    DisposalFeedbackRecorded,
+    DisposalOutcome,
+)
 from supervision_schemas.signals import (
     THIRDPARTY_OBSERVATIONS_TOPIC,
     ObservationCategory,
@@ -29,7 +36,7 @@ from supervision_schemas.signals import (
 from svc_runtime.cloudevents import to_kafka
 from svc_runtime.db import create_engine
 from svc_runtime.devstack.topology import Profile
-from svc_runtime.kafka import create_consumer, create_producer, dead_letter_topic
+from svc_runtime.kafka import create_consumer, create_producer, dead_letter_topic, ensure_topics
 from svc_runtime.settings import ServiceSettings
 from svc_runtime.testing import TestIssuer, create_database, eventually, random_ref, serve_in_process, settings_for
 
@@ -43,10 +50,13 @@ class Risk:
     settings: ServiceSettings
     issuer: TestIssuer
     group: str
+    topics: dict[str, str]
 
 
-# Objects this module publishes signals for; other suites share the broker's topics.
+# Objects this module publishes signals for, and how many records it put on the signal topics.
 OWN_OBJECTS: set[str] = set()
+SIGNAL_RECORDS = [0]
+DEAD_LETTERS = [0]  # the raw records published are all malformed
 
 
 def new_uscc() -> str:
@@ -73,19 +83,21 @@ def medical_ad(uscc: str, *, severity: float = 0.95, days_ago: int = 1, region: 
     )
 
 
-async def publish(
-    settings: ServiceSettings, events: list[CloudEvent], raw: list[tuple[bytes, bytes, list]] = ()
-) -> None:  # type: ignore[assignment,type-arg]
-    producer = create_producer(settings)
+async def publish(risk: Risk, events: list[CloudEvent], raw: list[tuple[bytes, bytes, list]] = ()) -> None:  # type: ignore[assignment,type-arg]
+    """Publish on this module's copies of the service's topics, in order."""
+    producer = create_producer(risk.settings)
     await producer.start()
     try:
         for key, value, headers in raw:  # bad records first: what follows them must still be applied
-            await producer.send_and_wait(THIRDPARTY_OBSERVATIONS_TOPIC, value=value, key=key, headers=headers)
+            topic = risk.topics[THIRDPARTY_OBSERVATIONS_TOPIC]
+            await producer.send_and_wait(topic, value=value, key=key, headers=headers)
         for e in events:
             key, value, headers = to_kafka(e)
-            await producer.send_and_wait(e.topic, value=value, key=key, headers=headers)
+            await producer.send_and_wait(risk.topics[e.topic], value=value, key=key, headers=headers)
     finally:
         await producer.stop()
+    SIGNAL_RECORDS[0] += len(raw) + sum(1 for e in events if e.topic in SIGNAL_TOPICS)
+    DEAD_LETTERS[0] += len(raw)
 
 
 async def dead_letter_reasons(risk: Risk) -> list[str]:
@@ -115,12 +127,19 @@ async def risk(stack: Profile, test_issuer: TestIssuer) -> AsyncIterator[Risk]:
     url = await create_database(stack, random_ref("risk"))
     settings = ServiceSettings(**settings_for(stack, "risk-svc", url, auth_jwks_url=test_issuer.jwks_url))
     group = random_ref("risk.signals")
-    app = create_app(settings, group=group)
+    # The broker is shared with every other suite: this module's service reads copies of its topics
+    # (same partition counts), so neither its consumers nor the rebuild's replay wade through other
+    # suites' records, and the replay can be compared over everything it read.
+    suffix = random_ref("t")
+    partitions = {t.name: t.partitions for t in TOPICS}
+    topics = {t: f"{t}.{suffix}" for t in (*SIGNAL_TOPICS, RISK_DISPOSALS_TOPIC)}
+    await ensure_topics(settings, [TopicSpec(new, partitions[old], "risk-svc test") for old, new in topics.items()])
+    app = create_app(settings, group=group, feedback_group=random_ref("risk.disposals"), topics=topics)
     async with serve_in_process(app) as client:
         client.headers["authorization"] = f"Bearer {test_issuer.token()}"
         r = await client.get("/v1/models")  # seeds and trains the five models
         assert r.status_code == 200, r.text
-        yield Risk(client, url, settings, test_issuer, group)
+        yield Risk(client, url, settings, test_issuer, group, topics)
 
 
 async def open_warnings(risk: Risk, uscc: str) -> list[dict]:  # type: ignore[type-arg]
@@ -193,7 +212,7 @@ class TestModels:
 class TestWarnings:
     async def test_signals_raise_one_warning_that_repeats_update(self, risk: Risk) -> None:
         uscc = new_uscc()
-        await publish(risk.settings, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3, 4)])
+        await publish(risk, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3, 4)])
 
         async def four() -> list[dict] | None:  # type: ignore[type-arg]
             ws = await open_warnings(risk, uscc)
@@ -213,7 +232,7 @@ class TestWarnings:
         )
         assert raised == 1
 
-        await publish(risk.settings, [medical_ad(uscc, days_ago=0) for _ in range(3)])
+        await publish(risk, [medical_ad(uscc, days_ago=0) for _ in range(3)])
 
         async def updated() -> bool:
             ws = await open_warnings(risk, uscc)
@@ -246,17 +265,17 @@ class TestWarnings:
                 changed_at=datetime.now(UTC) - timedelta(days=10),
             ),
         )
-        await publish(risk.settings, [created])
+        await publish(risk, [created])
         await eventually(
             lambda: scalar(risk.url, "SELECT count(*) FROM risk_objects WHERE object_key = :k", k=uscc), timeout=60
         )
-        await publish(risk.settings, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3)])
+        await publish(risk, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3)])
         w = (await eventually(lambda: open_warnings(risk, uscc), timeout=60))[0]
         assert w["responsible_department_id"] == str(department)
 
     async def test_late_events_count_on_their_own_day_and_old_ones_leave_the_window(self, risk: Risk) -> None:
         uscc = new_uscc()
-        await publish(risk.settings, [medical_ad(uscc, days_ago=d) for d in (0, 1, 45, 29, 60)])
+        await publish(risk, [medical_ad(uscc, days_ago=d) for d in (0, 1, 45, 29, 60)])
 
         async def features() -> dict | None:  # type: ignore[type-arg]
             r = await risk.client.get(f"/v1/objects/{uscc}/features")
@@ -283,7 +302,7 @@ class TestWarnings:
         missing = [h for h in headers if h[0] != "ce_type"]
         fresh = [medical_ad(uscc, days_ago=d) for d in (1, 2, 3)]
         await publish(
-            risk.settings,
+            risk,
             fresh,
             raw=[
                 (key, bad_value, [(k, v if k != "ce_id" else b"bad-1") for k, v in headers]),
@@ -304,7 +323,7 @@ class TestWarnings:
 
     async def test_feedback_closes_the_warning_and_counts_for_precision(self, risk: Risk) -> None:
         uscc = new_uscc()
-        await publish(risk.settings, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3, 5)])
+        await publish(risk, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3, 5)])
         w = (await eventually(lambda: open_warnings(risk, uscc), timeout=60))[0]
         r = await risk.client.post(
             f"/v1/warnings/{w['id']}/feedback", json={"outcome": "confirmed", "action": "立案调查"}
@@ -328,9 +347,75 @@ class TestWarnings:
         assert r.status_code == 201, r.text
         assert r.json()["training"]["feedback_labels"] >= 1
 
+    async def test_disposal_feedback_event_closes_the_warning_and_becomes_its_label(self, risk: Risk) -> None:
+        uscc = new_uscc()
+        await publish(risk, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3, 9)])
+        w = (await eventually(lambda: open_warnings(risk, uscc), timeout=60))[0]
+
+        def feedback(outcome: DisposalOutcome, feedback_id: uuid.UUID, warning_id: str = w["id"]) -> CloudEvent:
+            return DisposalFeedbackRecorded.build(
+                source="/joint-svc",
+                subject=uscc,
+                data=DisposalFeedbackData(
+                    feedback_id=feedback_id,
+                    warning_id=uuid.UUID(warning_id),
+                    object_key=uscc,
+                    model_key=w["model_key"],
+                    model_version=w["model_version"],
+                    outcome=outcome,
+                    action="现场核查",
+                    note="广告内容与备案一致",
+                    department_id=uuid.uuid4(),
+                    recorded_by="joint-inspector-7",
+                    recorded_at=datetime.now(UTC),
+                ),
+            )
+
+        feedback_id = uuid.uuid4()
+        first = feedback(DisposalOutcome.FALSE_ALARM, feedback_id)
+        unknown = feedback(DisposalOutcome.CONFIRMED, uuid.uuid4(), warning_id=str(uuid.uuid4()))
+        echo = feedback(DisposalOutcome.FALSE_ALARM, feedback_id)  # the same feedback again, as a new event
+        later = feedback(DisposalOutcome.CONFIRMED, uuid.uuid4())  # a second opinion after the disposal
+        await publish(risk, [unknown, first, first, echo, later])
+
+        async def closed() -> dict | None:  # type: ignore[type-arg]
+            r = await risk.client.get(f"/v1/warnings/{w['id']}")
+            assert r.status_code == 200, r.text
+            return r.json() if r.json()["status"] == "closed" else None
+
+        got = await eventually(closed, timeout=60)
+        assert got["outcome"] == "false_alarm"
+        # `later` is the last record of its partition: once it is applied, every one before it was too.
+        await eventually(
+            lambda: scalar(
+                risk.url,
+                "SELECT count(*) FROM processed_events WHERE event_id = :id",
+                id=later.id,
+            ),
+            timeout=60,
+        )
+        labels = await scalar(
+            risk.url,
+            "SELECT string_agg(id || '/' || label || '/' || source || '/' || recorded_by || '/' || outcome, ',') "
+            "FROM risk_disposals WHERE warning_id = :w",
+            w=uuid.UUID(w["id"]),
+        )
+        assert labels == f"{feedback_id}/false//joint-svc/joint-inspector-7/false_alarm"  # one label, the first
+        staged = await scalar(
+            risk.url,
+            "SELECT string_agg(event_type, ',' ORDER BY seq) FROM outbox_events WHERE key = :k "
+            "AND event_type IN ('gov.supervision.risk.warning.closed.v1', 'gov.supervision.risk.disposal.recorded.v1')",
+            k=uscc,
+        )
+        # closed once, for joint-svc to close its task; the feedback itself is not published again
+        assert staged == "gov.supervision.risk.warning.closed.v1", staged
+        r = await risk.client.get(f"/v1/models/{w['model_key']}/precision", params={"period": "day"})
+        assert r.status_code == 200, r.text
+        assert sum(p["false_alarms"] for p in r.json()["points"]) >= 1
+
     async def test_out_of_scope_callers_do_not_see_or_dispose(self, risk: Risk) -> None:
         uscc = new_uscc()
-        await publish(risk.settings, [medical_ad(uscc, days_ago=d, region="341602") for d in (1, 2, 3, 6)])
+        await publish(risk, [medical_ad(uscc, days_ago=d, region="341602") for d in (1, 2, 3, 6)])
         w = (await eventually(lambda: open_warnings(risk, uscc), timeout=60))[0]
         other = risk.issuer.token(roles=("inspector",), region_code="110000", department_id=str(uuid.uuid4()))
         r = await risk.client.get(f"/v1/warnings/{w['id']}", headers={"authorization": f"Bearer {other}"})
@@ -346,7 +431,7 @@ class TestWarnings:
 class TestReportsAndRebuild:
     async def test_report_by_model_as_json_and_csv(self, risk: Risk) -> None:
         uscc = new_uscc()
-        await publish(risk.settings, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3, 7)])
+        await publish(risk, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3, 7)])
         await eventually(lambda: open_warnings(risk, uscc), timeout=60)
         r = await risk.client.get("/v1/reports/warnings", params={"group_by": "model"})
         assert r.status_code == 200, r.text
@@ -357,29 +442,33 @@ class TestReportsAndRebuild:
         assert r.text.splitlines()[0].startswith("region,total,open,red")
 
     async def test_rebuild_replays_to_the_same_features(self, risk: Risk) -> None:
-        # Compared over this module's objects: other suites publish to the same topics while they run.
+        # The module's service reads topics of its own, so the replay is compared over all it holds.
         snapshot = (
-            "SELECT string_agg(object_key || '/' || feature || '/' || day || '/' || round(value::numeric, 6), ',' "
-            "ORDER BY object_key, feature, day) FROM risk_feature_buckets WHERE object_key = ANY(:keys)"
+            "SELECT (SELECT string_agg(object_key || '/' || feature || '/' || day || '/' || round(value::numeric, 6),"
+            " ',' ORDER BY object_key, feature, day) FROM risk_feature_buckets) || ' | ' || "
+            "(SELECT string_agg(concat_ws('/', object_key, uscc, name, region_code, industry_code, department_id, "
+            "last_event_at), ',' ORDER BY object_key) FROM risk_objects)"
         )
-        keys = sorted(OWN_OBJECTS)
 
-        async def settled() -> object:  # earlier tests' last batches are applied
-            first = await scalar(risk.url, snapshot, keys=keys)
-            await asyncio.sleep(0.5)
-            return first if first == await scalar(risk.url, snapshot, keys=keys) else None
+        async def settled() -> object:  # every record published so far is applied
+            applied = await scalar(
+                risk.url, "SELECT count(*) FROM processed_events WHERE consumer_group = :g", g=risk.group
+            )
+            return await scalar(risk.url, snapshot) if applied + DEAD_LETTERS[0] >= SIGNAL_RECORDS[0] else None
 
-        before = await eventually(settled, timeout=30)
-        assert before
+        before = await eventually(settled, timeout=120, interval=0.5)
+        assert all(key in str(before) for key in OWN_OBJECTS), before
         r = await risk.client.post("/v1/features/rebuild")
         assert r.status_code == 202, r.text
         rebuild_id = r.json()["id"]
 
         async def done() -> dict | None:  # type: ignore[type-arg]
             got = await risk.client.get(f"/v1/features/rebuilds/{rebuild_id}")
+            assert got.status_code == 200, got.text
             body = got.json()
             return body if body["status"] != "running" else None
 
-        result = await eventually(done, timeout=120)
+        result = await eventually(done, timeout=300, interval=0.5)
         assert result["status"] == "done", result
-        assert await scalar(risk.url, snapshot, keys=keys) == before  # exactly the same buckets, whatever the order
+        assert result["records_read"] == SIGNAL_RECORDS[0], result  # every record of the topics, once
+        assert await scalar(risk.url, snapshot) == before  # exactly the same buckets and profiles

@@ -14,7 +14,7 @@ from risk_svc.features import service as feature_service
 from risk_svc.features.definitions import FEATURES
 from risk_svc.features.models import FeatureRebuild, RebuildStatus, RiskObject
 from risk_svc.features.schemas import FeatureDefinition, ObjectFeatures, RebuildRead
-from risk_svc.scoring.consumers import GROUP, SignalProcessor
+from risk_svc.scoring.consumers import GROUP, TOPICS, SignalProcessor
 from svc_runtime.auth import CurrentPrincipal
 from svc_runtime.db import SessionDep
 from svc_runtime.problems import Conflict, NotFound
@@ -49,9 +49,13 @@ async def object_features(
 
 
 async def _run_rebuild(
-    settings: ServiceSettings, sessionmaker: async_sessionmaker[AsyncSession], rebuild_id: uuid.UUID, group: str
+    settings: ServiceSettings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    rebuild_id: uuid.UUID,
+    group: str,
+    topics: tuple[str, ...] = TOPICS,
 ) -> None:
-    processor = SignalProcessor(settings, scoring=False, group=group)
+    processor = SignalProcessor(settings, scoring=False, group=group, topics=topics)
     try:
         await feature_service.rebuild(settings, sessionmaker, processor.subscription(), processor.hot, rebuild_id)
     finally:
@@ -67,7 +71,7 @@ async def rebuild(request: Request, session: SessionDep, admin: RiskAdmin) -> Fe
     session.add(row)
     await session.flush()
     task = asyncio.get_running_loop().create_task(
-        _delayed(request.state.settings, request.state.sessionmaker, row.id, _group(request))
+        _delayed(request.state.settings, request.state.sessionmaker, row.id, _group(request), _topics(request))
     )
     _rebuilds.add(task)
     task.add_done_callback(_rebuilds.discard)
@@ -78,15 +82,23 @@ def _group(request: Request) -> str:
     return str(getattr(request.app.state, "risk_signal_group", GROUP))
 
 
+def _topics(request: Request) -> tuple[str, ...]:
+    return tuple(getattr(request.app.state, "risk_signal_topics", TOPICS))
+
+
 async def _delayed(
-    settings: ServiceSettings, sessionmaker: async_sessionmaker[AsyncSession], rebuild_id: uuid.UUID, group: str
+    settings: ServiceSettings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    rebuild_id: uuid.UUID,
+    group: str,
+    topics: tuple[str, ...],
 ) -> None:
     for _ in range(100):  # the request's transaction commits the rebuild row first
         async with sessionmaker() as session:
             if await session.get(FeatureRebuild, rebuild_id) is not None:
                 break
         await asyncio.sleep(0.05)
-    await _run_rebuild(settings, sessionmaker, rebuild_id, group)
+    await _run_rebuild(settings, sessionmaker, rebuild_id, group, topics)
 
 
 @router.get("/features/rebuilds/{rebuild_id}", response_model=RebuildRead, responses={404: {}})

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 import redis.asyncio as aioredis
 from aiokafka import TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,7 +23,7 @@ from risk_svc.features.signals import Signal
 from risk_svc.warnings.service import OpenWarning
 from svc_runtime.consumer import EventConsumer, Subscription
 from svc_runtime.db import utc_now
-from svc_runtime.kafka import create_consumer, create_producer, topic_specs
+from svc_runtime.kafka import create_consumer, create_producer
 from svc_runtime.settings import ServiceSettings
 
 _log = logging.getLogger("risk_svc.features")
@@ -347,30 +349,108 @@ async def reset_feature_state(session: AsyncSession, group: str) -> None:
     await session.execute(text("TRUNCATE risk_feature_buckets, risk_objects"))
 
 
+class ReplayError(Exception):
+    """The replay could not read the topics (the broker kept failing or stopped making progress)."""
+
+
+_RETRY_ATTEMPTS = 8
+_RETRY_FIRST_DELAY_S = 0.5
+_RETRY_MAX_DELAY_S = 10.0
+_CALL_TIMEOUT_S = 30.0
+_STALL_TIMEOUT_S = 180.0
+_PROGRESS_EVERY_S = 2.0
+
+T = TypeVar("T")
+
+
+def _retriable(exc: BaseException) -> bool:
+    if isinstance(exc, KafkaTimeoutError | TimeoutError | OSError):
+        return True
+    return isinstance(exc, KafkaError) and bool(exc.retriable)
+
+
+async def with_retries(
+    what: str,
+    call: Callable[[], Awaitable[T]],
+    *,
+    attempts: int = _RETRY_ATTEMPTS,
+    first_delay_s: float = _RETRY_FIRST_DELAY_S,
+) -> T:
+    """Await `call()`, retrying timeouts and retriable broker errors with exponential backoff.
+
+    A loaded broker answers metadata and offset requests slowly; each attempt is bounded, and only
+    after `attempts` failures does the replay give up, with what failed in the error.
+    """
+    delay = first_delay_s
+    for attempt in range(1, attempts + 1):
+        try:
+            return await asyncio.wait_for(call(), _CALL_TIMEOUT_S)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if not _retriable(exc):
+                raise ReplayError(f"{what} failed: {exc!r}") from exc
+            if attempt == attempts:
+                raise ReplayError(f"{what} failed after {attempts} attempts: {exc!r}") from exc
+            _log.warning(
+                "replay: broker call failed; retrying", extra={"call": what, "attempt": attempt, "error": repr(exc)}
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _RETRY_MAX_DELAY_S)
+    raise AssertionError("unreachable")
+
+
+async def topic_partitions(settings: ServiceSettings, topics: Sequence[str]) -> list[TopicPartition]:
+    """The partitions the broker has for these topics (its own count, whatever the catalogue says)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=20_000)
+    await with_retries("admin client start", admin.start)
+    try:
+        described = await with_retries("describe topics", lambda: admin.describe_topics(list(topics)))
+    finally:
+        await admin.close()
+    out: list[TopicPartition] = []
+    for topic in described:
+        if topic.get("error_code", 0) != 0:
+            continue  # never created: nothing to replay
+        out.extend(TopicPartition(topic["topic"], p["partition"]) for p in topic.get("partitions", ()))
+    return sorted(out)
+
+
+Progress = Callable[[int], Awaitable[None]]
+
+
 async def replay(
     settings: ServiceSettings,
     sessionmaker: async_sessionmaker[AsyncSession],
     subscription: Subscription,
     *,
     batch: int = 2000,
+    progress: Progress | None = None,
 ) -> int:
-    """Read the subscription's topics from the beginning to their current end through its handlers."""
-    consumer = create_consumer(settings, f"{subscription.group}.replay", ())
+    """Read the subscription's topics from the beginning to their current end through its handlers.
+
+    Broker calls are retried with backoff; the replay fails (with the reason) only when the broker keeps
+    failing or no partition moves for `_STALL_TIMEOUT_S`.
+    """
+    partitions = await topic_partitions(settings, subscription.topics)
+    if not partitions:
+        return 0
+    # No group: the replay assigns partitions and seeks itself, so it needs no coordinator.
+    consumer = create_consumer(settings, f"{subscription.group}.replay", (), group_id=None, request_timeout_ms=20_000)
     producer = create_producer(settings)
-    await consumer.start()
-    await producer.start()
     applier = EventConsumer(settings, sessionmaker, subscription)
+    loop = asyncio.get_running_loop()
     read = 0
     try:
-        partitions = [
-            TopicPartition(spec.name, p) for spec in topic_specs(subscription.topics) for p in range(spec.partitions)
-        ]
-        if not partitions:
-            return 0
+        await with_retries("consumer start", consumer.start)
+        await with_retries("producer start", producer.start)
         consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        remaining = {tp for tp in partitions if end[tp] > 0}
+        begin = await with_retries("beginning_offsets", lambda: consumer.beginning_offsets(partitions))
+        end = await with_retries("end_offsets", lambda: consumer.end_offsets(partitions))
+        for tp in partitions:
+            consumer.seek(tp, begin[tp])
+        remaining = {tp for tp in partitions if end[tp] > begin[tp]}
+        last_move = last_report = loop.time()
         while remaining:
             fetched = await consumer.getmany(*remaining, timeout_ms=500, max_records=batch)
             records = []
@@ -379,9 +459,17 @@ async def replay(
             if records:
                 await applier.process(records, producer)
                 read += len(records)
+                last_move = loop.time()
             for tp in list(remaining):
                 if await consumer.position(tp) >= end[tp]:
                     remaining.discard(tp)
+            now = loop.time()
+            if remaining and now - last_move > _STALL_TIMEOUT_S:
+                stuck = ", ".join(f"{tp.topic}[{tp.partition}]" for tp in sorted(remaining))
+                raise ReplayError(f"replay made no progress for {_STALL_TIMEOUT_S:.0f} s on {stuck} ({read} read)")
+            if progress is not None and now - last_report >= _PROGRESS_EVERY_S:
+                last_report = now
+                await progress(read)
     finally:
         await consumer.stop()
         await producer.stop()
@@ -396,19 +484,24 @@ async def rebuild(
     rebuild_id: Any,
 ) -> None:
     """Reset the feature state and replay every signal topic; record the outcome on the rebuild row."""
+
+    async def record(**values: Any) -> None:
+        async with sessionmaker() as session, session.begin():
+            await session.execute(update(FeatureRebuild).where(FeatureRebuild.id == rebuild_id).values(**values))
+
     try:
         async with sessionmaker() as session, session.begin():
             await reset_feature_state(session, subscription.group)
         await hot.clear()
-        read = await replay(settings, sessionmaker, subscription)
+        read = await replay(settings, sessionmaker, subscription, progress=lambda n: record(records_read=n))
         values: dict[str, Any] = {"status": RebuildStatus.DONE, "records_read": read}
+    except ReplayError as exc:
+        _log.warning("feature rebuild failed", extra={"error": str(exc)})
+        values = {"status": RebuildStatus.FAILED, "error": str(exc)[:2000]}
     except Exception as exc:
         _log.exception("feature rebuild failed")
         values = {"status": RebuildStatus.FAILED, "error": repr(exc)[:2000]}
-    async with sessionmaker() as session, session.begin():
-        await session.execute(
-            update(FeatureRebuild).where(FeatureRebuild.id == rebuild_id).values(finished_at=utc_now(), **values)
-        )
+    await record(finished_at=utc_now(), **values)
 
 
 async def running_rebuild(session: AsyncSession) -> FeatureRebuild | None:

@@ -80,6 +80,7 @@ class Disposal(Base):
     department_id: Mapped[uuid.UUID | None] = mapped_column()
     recorded_by: Mapped[str] = mapped_column(String(200))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    source: Mapped[str] = mapped_column(String(100), default="/risk-svc", server_default="/risk-svc")
     features: Mapped[dict[str, float]] = mapped_column(JSONB)
 
     __table_args__ = (Index("ix_risk_disposals_model", "model_key", "recorded_at"),)

@@ -35,6 +35,9 @@ class DisposalRead(BaseModel):
     note: str | None
     recorded_by: str
     recorded_at: datetime
+    source: str = Field(
+        description="Where the feedback came from: /risk-svc (this API) or /joint-svc (a disposal task)."
+    )
 
 
 class WarningRead(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from svc_runtime.db import utc_now
 from svc_runtime.problems import Conflict, NotFound
 from svc_runtime.scope import DataScope
 
+_log = logging.getLogger("risk_svc.warnings")
 EVIDENCE_EVENTS = 50
 SCORE_CHANGE = 0.05  # a repeat whose score moves less than this (same level) updates quietly
 SOURCE = "/risk-svc"
@@ -270,25 +272,18 @@ async def record_feedback(
     scope.check_write(region_code=row.region_code, department_id=row.responsible_department_id)
     if row.status != WarningStatus.OPEN:
         raise Conflict(f"warning {warning_id} was already disposed of ({row.outcome})")
-    now = utc_now()
-    disposal = Disposal(
-        warning_id=row.id,
-        model_key=row.model_key,
-        model_version=row.model_version,
+    disposal = await _dispose(
+        session,
+        row,
+        feedback_id=uuid.uuid4(),
         outcome=body.outcome,
-        label=body.outcome is not DisposalOutcome.FALSE_ALARM,
         action=body.action,
         note=body.note,
         department_id=row.responsible_department_id,
-        recorded_by=actor,
-        recorded_at=now,
-        features=dict(row.evidence.get("features", {})),
+        actor=actor,
+        at=utc_now(),
+        source=SOURCE,
     )
-    session.add(disposal)
-    row.status = WarningStatus.CLOSED
-    row.outcome = body.outcome
-    row.closed_at = now
-    await session.flush()
     await outbox.stage(
         session,
         DisposalFeedbackRecorded.build(
@@ -305,18 +300,100 @@ async def record_feedback(
                 note=body.note,
                 department_id=row.responsible_department_id,
                 recorded_by=actor,
-                recorded_at=now,
+                recorded_at=disposal.recorded_at,
             ),
         ),
+    )
+    return disposal
+
+
+async def apply_feedback_event(session: AsyncSession, event: DisposalFeedbackRecorded) -> Disposal | None:
+    """Apply disposal feedback that arrived as an event (joint-svc's disposal tasks); None when it changes nothing.
+
+    Our own API feedback comes back on the same topic and is recognised by its feedback id; feedback on a
+    warning that is unknown here, that names another object, or that follows an earlier disposal is ignored
+    (logged): the first disposal of a warning is its label.
+    """
+    data = event.data
+    row = await session.get(RiskWarning, data.warning_id, with_for_update=True)
+    if row is None:
+        _log.warning("disposal feedback on an unknown warning ignored", extra=_feedback_log(event))
+        return None
+    if row.object_key != data.object_key or row.model_key != data.model_key:
+        _log.warning(
+            "disposal feedback does not match its warning; ignored",
+            extra={**_feedback_log(event), "warning_object": row.object_key, "warning_model": row.model_key},
+        )
+        return None
+    if row.status != WarningStatus.OPEN:
+        existing = await session.scalar(select(Disposal.id).where(Disposal.warning_id == row.id))
+        if existing != data.feedback_id:
+            _log.info("warning already disposed of; later feedback ignored", extra=_feedback_log(event))
+        return None
+    return await _dispose(
+        session,
+        row,
+        feedback_id=data.feedback_id,
+        outcome=data.outcome,
+        action=data.action,
+        note=data.note,
+        department_id=data.department_id or row.responsible_department_id,
+        actor=data.recorded_by,
+        at=data.recorded_at,
+        source=event.source,
+    )
+
+
+def _feedback_log(event: DisposalFeedbackRecorded) -> dict[str, Any]:
+    return {
+        "event_id": event.id,
+        "source": event.source,
+        "warning_id": str(event.data.warning_id),
+        "feedback_id": str(event.data.feedback_id),
+    }
+
+
+async def _dispose(
+    session: AsyncSession,
+    row: RiskWarning,
+    *,
+    feedback_id: uuid.UUID,
+    outcome: DisposalOutcome,
+    action: str | None,
+    note: str | None,
+    department_id: uuid.UUID | None,
+    actor: str,
+    at: datetime,
+    source: str,
+) -> Disposal:
+    """Record the disposal (the label: anything but a false alarm is a true positive), close the warning, stage the closing."""
+    disposal = Disposal(
+        id=feedback_id,
+        warning_id=row.id,
+        model_key=row.model_key,
+        model_version=row.model_version,
+        outcome=outcome,
+        label=outcome is not DisposalOutcome.FALSE_ALARM,
+        action=action,
+        note=note,
+        department_id=department_id,
+        recorded_by=actor,
+        recorded_at=at,
+        source=source[:100],
+        features=dict(row.evidence.get("features", {})),
+    )
+    session.add(disposal)
+    row.status = WarningStatus.CLOSED
+    row.outcome = outcome
+    row.closed_at = at
+    await session.flush()
+    await outbox.stage(
+        session,
         WarningClosed.build(
             source=SOURCE,
             subject=row.object_key,
             data=WarningClosedData(
-                warning_id=row.id,
-                object_key=row.object_key,
-                model_key=row.model_key,
-                outcome=body.outcome,
-                closed_at=now,
+                warning_id=row.id, object_key=row.object_key, model_key=row.model_key, outcome=outcome, closed_at=at
             ),
         ),
     )
