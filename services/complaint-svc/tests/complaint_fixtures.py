@@ -7,9 +7,9 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-from complaint_helpers import CITY, REGION, Svc, new_uscc, now, publish
+from complaint_helpers import CITY, REGION, Svc, new_uscc, now, publish, skip_history
 
-from complaint_svc.main import create_app
+from complaint_svc.main import build_spec, create_app
 from complaint_svc.settings import ComplaintSettings
 from supervision_schemas.auth import Change, DepartmentChanged, DepartmentChangedData
 from supervision_schemas.datahub import ObjectCreated, ObjectData, ObjectKind
@@ -87,7 +87,10 @@ async def svc(stack: Profile, test_issuer: TestIssuer) -> AsyncIterator[Svc]:
     pharmacy = _object(f"亳州市{tag}济仁堂大药房连锁有限公司", None, departments["bozhou_drugs"], "F5251")
     clinic = _object(f"谯城区{tag}康乐口腔诊所", new_uscc("52341600"), departments["qiaocheng_health"], "Q8423")
     seeded = [supermarket, pharmacy, clinic]
-    async with serve_in_process(create_app(settings, group=random_ref("complaint.views"))) as client:
+    group = random_ref("complaint.views")
+    for sub in build_spec(group).subscriptions:
+        await skip_history(settings, sub.group, sub.topics)
+    async with serve_in_process(create_app(settings, group=group)) as client:
         client.headers["authorization"] = f"Bearer {test_issuer.token()}"
         await publish(settings, [*_department_events(departments), *seeded])
         svc = Svc(

@@ -7,8 +7,10 @@ its own database and consumer groups. Departments reach its directory the real w
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +18,8 @@ from typing import Any
 
 import pytest_asyncio
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -147,17 +151,29 @@ def make_depts(suffix: str, region: str = "341602") -> dict[str, Dept]:
     }
 
 
-async def skip_history(settings: JointSettings, group: str, topics: Sequence[str]) -> None:
-    """Commit the group's offsets at the end of its topics: a new deployment that starts from now.
-
-    The test broker keeps every event other suites published (tens of thousands of warnings); a
-    fresh consumer group would otherwise read all of them before the events of the test.
-    """
+async def _partitions(settings: JointSettings, topics: Sequence[str]) -> list[TopicPartition]:
+    """The topics' partitions as the broker has them (a topic auto-created before it was declared may have fewer)."""
     await ensure_topics(settings, topic_specs(topics))
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=group, enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return [TopicPartition(t["topic"], p["partition"]) for t in described for p in t.get("partitions", [])]
+
+
+async def _commit_ends(settings: JointSettings, group: str, topics: Sequence[str]) -> None:
+    partitions = await _partitions(settings, topics)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
+        retry_backoff_ms=200,
+    )
     await consumer.start()
     try:
-        partitions = [TopicPartition(spec.name, p) for spec in topic_specs(topics) for p in range(spec.partitions)]
         ends = await consumer.end_offsets(partitions)
         consumer.assign(partitions)
         for tp, offset in ends.items():
@@ -170,14 +186,38 @@ async def skip_history(settings: JointSettings, group: str, topics: Sequence[str
         await consumer.stop()
 
 
+async def skip_history(settings: JointSettings, group: str, topics: Sequence[str], *, patience_s: float = 150) -> None:
+    """Commit the group's offsets at the end of its topics: a new deployment that starts from now.
+
+    The test broker keeps every event other suites published (tens of thousands of warnings); a
+    fresh consumer group would otherwise read all of them before the events of the test. While other
+    suites load the shared broker an offsets request can time out, so each attempt runs on a fresh
+    client and is retried with backoff; should the broker never answer, the group reads the topics
+    from the start instead: slower, and just as correct, since every test uses keys of its own.
+    """
+    loop = asyncio.get_running_loop()
+    give_up, delay = loop.time() + patience_s, 0.5
+    while True:
+        try:
+            await asyncio.wait_for(_commit_ends(settings, group, topics), timeout=45)
+            return
+        except (KafkaError, TimeoutError, OSError) as exc:
+            if loop.time() + delay > give_up:
+                warnings.warn(f"{group} reads its topics from the start: {exc!r}", stacklevel=2)
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 8.0)
+
+
 @contextlib.asynccontextmanager
 async def running_joint(stack: Profile, issuer: TestIssuer, **overrides: Any) -> AsyncIterator[Joint]:
     """joint-svc in process on a database of its own, with consumer groups of its own."""
     url = await create_database(stack, random_ref("joint"))
     settings = JointSettings(**settings_for(stack, "joint-svc", url, auth_jwks_url=issuer.jwks_url, **overrides))
     prefix = random_ref("joint")
-    for sub in build_spec(settings, prefix).subscriptions:
-        await skip_history(settings, sub.group, sub.topics)
+    await asyncio.gather(
+        *(skip_history(settings, sub.group, sub.topics) for sub in build_spec(settings, prefix).subscriptions)
+    )
     app = create_app(settings, group_prefix=prefix)
     engine = create_engine(url, pool_size=4)
     try:

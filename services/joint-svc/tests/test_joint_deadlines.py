@@ -190,7 +190,7 @@ class TestReminderAndEscalation:
             r = await joint.client.get(f"/v1/tasks/{task['id']}", headers=joint.token(depts["market"]))
             return bool(r.json()["escalation_level"] == 1)
 
-        await eventually(escalated, timeout=30)
+        await eventually(escalated, timeout=60)
         r = await joint.client.get(
             "/v1/tasks", params={"overdue": True, "role": "received"}, headers=joint.token(depts["market"])
         )
