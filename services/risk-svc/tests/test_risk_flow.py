@@ -85,7 +85,7 @@ def medical_ad(uscc: str, *, severity: float = 0.95, days_ago: int = 1, region: 
 
 async def publish(risk: Risk, events: list[CloudEvent], raw: list[tuple[bytes, bytes, list]] = ()) -> None:  # type: ignore[assignment,type-arg]
     """Publish on this module's copies of the service's topics, in order."""
-    producer = create_producer(risk.settings)
+    producer = create_producer(risk.settings, request_timeout_ms=30_000)  # the shared broker may be loaded
     await producer.start()
     try:
         for key, value, headers in raw:  # bad records first: what follows them must still be applied
@@ -101,14 +101,19 @@ async def publish(risk: Risk, events: list[CloudEvent], raw: list[tuple[bytes, b
 
 
 async def dead_letter_reasons(risk: Risk) -> list[str]:
-    consumer = create_consumer(risk.settings, random_ref("dlq-reader"), ())
+    """Every reason on the group's dead-letter topic so far (read to its end offset)."""
+    consumer = create_consumer(risk.settings, random_ref("dlq-reader"), (), group_id=None, request_timeout_ms=30_000)
     await consumer.start()
     try:
         partition = TopicPartition(dead_letter_topic(risk.group), 0)
         consumer.assign([partition])
-        await consumer.seek_to_beginning(partition)
-        records = await consumer.getmany(partition, timeout_ms=3000)
-        return [dict(r.headers)["dlq_reason"].decode() for r in records.get(partition, [])]
+        end = (await consumer.end_offsets([partition]))[partition]
+        consumer.seek(partition, 0)
+        reasons: list[str] = []
+        while await consumer.position(partition) < end:
+            records = await consumer.getmany(partition, timeout_ms=1000)
+            reasons += [dict(r.headers)["dlq_reason"].decode() for r in records.get(partition, []) if r.offset < end]
+        return reasons
     finally:
         await consumer.stop()
 
@@ -238,14 +243,14 @@ class TestWarnings:
             ws = await open_warnings(risk, uscc)
             return len(ws) == 1 and ws[0]["evidence"]["features"]["medical_ad_hits_30d"] == 7
 
-        await eventually(updated, timeout=30)
+        await eventually(updated, timeout=60)
 
         async def features() -> dict | None:  # type: ignore[type-arg]
             r = await risk.client.get(f"/v1/objects/{uscc}/features")
             assert r.status_code == 200, r.text
             return r.json() if r.json()["features"]["medical_ad_hits_30d"] == 7 else None
 
-        assert (await eventually(features, timeout=10))["source"] in {"cache", "database"}
+        assert (await eventually(features, timeout=30))["source"] in {"cache", "database"}
 
     async def test_responsible_department_comes_from_the_data_hub_object(self, risk: Risk) -> None:
         uscc = new_uscc()
@@ -287,8 +292,8 @@ class TestWarnings:
             days = await scalar(risk.url, "SELECT count(*) FROM risk_feature_buckets WHERE object_key = :k", k=uscc)
             return days == 10  # five days, two features each
 
-        await eventually(settled, timeout=30)
-        got = await eventually(features, timeout=10)
+        await eventually(settled, timeout=60)
+        got = await eventually(features, timeout=30)
         assert got["medical_ad_hits_30d"] == 3  # 45 and 60 days ago are outside the 30-day window
 
     async def test_bad_events_are_dead_lettered_and_the_consumer_carries_on(self, risk: Risk) -> None:
@@ -316,7 +321,12 @@ class TestWarnings:
             return bool(ws) and ws[0]["evidence"]["features"]["medical_ad_hits_30d"] == 3
 
         await eventually(three, timeout=60)  # the bad ones counted nothing and did not stall the consumer
-        reasons = await dead_letter_reasons(risk)
+
+        async def all_three() -> list[str] | None:  # dead-lettering and reading back cross the broker
+            reasons = await dead_letter_reasons(risk)
+            return reasons if len(reasons) >= 3 else None
+
+        reasons = await eventually(all_three, timeout=60, interval=1)
         assert any("missing CloudEvents headers: ce_type" in r for r in reasons), reasons
         assert any("lies in the future" in r for r in reasons), reasons
         assert any("severity" in r for r in reasons), reasons
