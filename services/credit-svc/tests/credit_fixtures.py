@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-from credit_helpers import Credit
+from credit_helpers import Credit, skip_history
 
 from credit_svc.main import create_app
+from credit_svc.objects.consumers import InputConsumer
 from credit_svc.settings import CreditSettings
 from svc_runtime.devstack.topology import Profile
 from svc_runtime.testing import TestIssuer, create_database, random_ref, serve_in_process, settings_for
@@ -26,7 +27,9 @@ async def credit(stack: Profile, test_issuer: TestIssuer) -> AsyncIterator[Credi
             credit_job_poll_interval_s=0.2,
         )
     )
-    async with serve_in_process(create_app(settings, group=random_ref("credit.inputs"))) as client:
+    group = random_ref("credit.inputs")
+    await skip_history(settings, group, InputConsumer(settings, group=group).subscription().topics)
+    async with serve_in_process(create_app(settings, group=group)) as client:
         client.headers["authorization"] = f"Bearer {test_issuer.token()}"
         yield Credit(client, url, settings, test_issuer)
 

@@ -48,7 +48,7 @@ class TestIncrementalGrading:
         assert grade["risk_class"] == "B"
         assert grade["scheme_key"] == "samr-2022"
         assert {f["indicator"] for f in grade["factors"]} == {"compliance_3y"}
-        events = await eventually(lambda: grade_events(credit, obj.object_id))
+        events = await eventually(lambda: grade_events(credit, obj.object_id), timeout=60)
         assert len(events) == 1
         data = events[0].data
         assert data.risk_class == "B"
@@ -76,7 +76,7 @@ class TestIncrementalGrading:
         factors = {f["indicator"]: f for f in grade["factors"]}
         assert factors["penalties_3y"]["value"] == 1.0
         assert factors["penalty_amount_3y"]["value"] == 50000.0
-        events = await eventually(lambda: _at_least(grade_events(credit, obj.object_id), 2), timeout=10)
+        events = await eventually(lambda: _at_least(grade_events(credit, obj.object_id), 2), timeout=60)
         last = events[-1].data
         assert (last.previous_class, last.risk_class) == ("B", "C")
         assert last.trigger_event_id == penalty.id
@@ -94,7 +94,7 @@ class TestIncrementalGrading:
         record_id = uuid.uuid4()
         await publish(credit.settings, created(obj), behaviour(obj, BehaviourType.PENALTY, record_id=record_id))
         await wait_grade(credit, obj.object_id, lambda g: g["risk_class"] == "C")
-        before = len(await eventually(lambda: grade_events(credit, obj.object_id)))
+        before = len(await eventually(lambda: grade_events(credit, obj.object_id), timeout=60))
         # The same record re-sent with a new event id, and a change the grade does not read (the class tag).
         marker = new_object()
         await publish(
@@ -164,7 +164,8 @@ class TestIncrementalGrading:
         obj = new_object(department=credit.department)
         await publish(credit.settings, behaviour(obj, BehaviourType.PENALTY, linked=False, amount="2000"))
         await eventually(
-            lambda: query(credit.url, "SELECT 1 FROM credit_records WHERE uscc = :u AND object_id IS NULL", u=obj.uscc)
+            lambda: query(credit.url, "SELECT 1 FROM credit_records WHERE uscc = :u AND object_id IS NULL", u=obj.uscc),
+            timeout=90,
         )
         await publish(credit.settings, created(obj))
         grade = await wait_grade(credit, obj.object_id)

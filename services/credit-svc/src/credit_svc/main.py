@@ -22,6 +22,8 @@ from credit_svc.lists.endpoints import router as lists_router
 from credit_svc.models import load_all_models
 from credit_svc.objects.consumers import GROUP, InputConsumer
 from credit_svc.objects.endpoints import router as objects_router
+from credit_svc.overrides.endpoints import router as overrides_router
+from credit_svc.overrides.service import run_override_sweeps
 from credit_svc.public.endpoints import router as public_router
 from credit_svc.records.endpoints import router as records_router
 from credit_svc.settings import CreditSettings
@@ -33,6 +35,10 @@ DESCRIPTION = "Credit supervision (信用监管): records, grading into risk cla
 TAGS = [
     {"name": "grades", "description": "Scores and risk classes with their explanation and history; recomputes."},
     {"name": "schemes", "description": "The index system as data: versioned schemes of indicators, rules, classes."},
+    {
+        "name": "overrides",
+        "description": "Manual class overrides (人工调整) by authorised officials, with reason, legal basis and validity.",
+    },
     {"name": "records", "description": "Penalties, list entries, commendations; removal (移出) and repair (信用修复)."},
     {"name": "lists", "description": "Departments' red and black lists, by decision or by rule."},
     {"name": "objects", "description": "Supervised objects as the data hub describes them, with credit profiles."},
@@ -51,6 +57,7 @@ def build_spec(settings: CreditSettings, group: str = GROUP) -> ServiceSpec:
         migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
         routers=[
             grades_router,
+            overrides_router,
             schemes_router,
             records_router,
             lists_router,
@@ -89,6 +96,12 @@ def create_app(settings: CreditSettings | None = None, *, group: str = GROUP) ->
                     asyncio.create_task(
                         supervise("credit-sweep", lambda: run_sweeps(state["sessionmaker"], settings)),
                         name="credit-sweep",
+                    )
+                )
+                state["workers"].append(
+                    asyncio.create_task(
+                        supervise("credit-overrides", lambda: run_override_sweeps(state["sessionmaker"], settings)),
+                        name="credit-overrides",
                     )
                 )
             yield state

@@ -18,4 +18,5 @@ def load_all_models() -> None:
     from credit_svc.learning import models as _learning  # noqa: F401
     from credit_svc.lists import models as _lists  # noqa: F401
     from credit_svc.objects import models as _objects  # noqa: F401
+    from credit_svc.overrides import models as _overrides  # noqa: F401
     from credit_svc.records import models as _records  # noqa: F401

@@ -54,6 +54,12 @@ class CreditSettings(ServiceSettings):
         default_factory=lambda: ["合格", "正常", "符合"],
         description="Further words that mean the object passed (checked last).",
     )
+    credit_override_max_days: int = Field(
+        default=3 * 365, ge=1, description="Longest validity of a manual class override (days)."
+    )
+    credit_override_sweep_interval_s: float = Field(
+        default=60.0, gt=0, description="How often overrides are started, expired and their grades brought in line."
+    )
     credit_training_max_objects: int = Field(
         default=300_000, ge=100, description="Most objects sampled to train the outcome model."
     )

@@ -31,6 +31,8 @@ from credit_svc.jobs.schemas import JobRead
 from credit_svc.jobs.service import enqueue
 from credit_svc.lists.rules import sync_auto_lists
 from credit_svc.objects.models import CreditObject, ObjectStatus
+from credit_svc.overrides.models import GradeOverride
+from credit_svc.overrides.service import override_read
 from credit_svc.records.models import RECORD_FOR_LIST, CreditRecord, RecordStatus
 from supervision_schemas.credit import CreditListType
 from svc_runtime.db import SessionDep
@@ -92,7 +94,11 @@ async def explanations(session: SessionDep, grades: Sequence[CreditGrade]) -> di
 
 
 def grade_read(
-    grade: CreditGrade, obj: CreditObject, scheme: GradingScheme | None, explanation: Explanation | None
+    grade: CreditGrade,
+    obj: CreditObject,
+    scheme: GradingScheme | None,
+    explanation: Explanation | None,
+    override: GradeOverride | None = None,
 ) -> GradeRead:
     contributions = explanation.contributions if explanation else None
     values = explanation.feature_values if explanation else None
@@ -112,6 +118,8 @@ def grade_read(
         base_score=scheme.base_score if scheme else None,
         scheme_key=grade.scheme_key,
         scheme_version=grade.scheme_version,
+        automatic_class=grade.automatic_class,
+        override=override_read(override) if override is not None else None,
         previous_class=grade.previous_class,
         previous_score=grade.previous_score,
         factors=scheme_service.factors(scheme, contributions, values),
@@ -126,8 +134,21 @@ async def grade_reads(session: SessionDep, rows: Sequence[tuple[CreditGrade, Cre
     """API views of grades with their schemes and explanations (three queries for a whole page)."""
     schemes = await _schemes(session, {g.scheme_id for g, _ in rows})
     found = await explanations(session, [g for g, _ in rows])
+    override_ids = {g.override_id for g, _ in rows if g.override_id is not None}
+    overrides = (
+        {o.id: o for o in (await session.scalars(select(GradeOverride).where(GradeOverride.id.in_(override_ids))))}
+        if override_ids
+        else {}
+    )
     return [
-        grade_read(g, o, schemes.get(g.scheme_id), found.get(g.history_id) if g.history_id else None) for g, o in rows
+        grade_read(
+            g,
+            o,
+            schemes.get(g.scheme_id),
+            found.get(g.history_id) if g.history_id else None,
+            overrides.get(g.override_id) if g.override_id else None,
+        )
+        for g, o in rows
     ]
 
 
@@ -268,6 +289,8 @@ async def grade_history(
                 risk_class=h.risk_class,
                 previous_class=h.previous_class,
                 previous_score=h.previous_score,
+                automatic_class=h.automatic_class,
+                override_id=h.override_id,
                 factors=scheme_service.factors(schemes.get(h.scheme_id), h.contributions, h.feature_values),
                 trigger=h.trigger,
                 trigger_ref=h.trigger_ref,

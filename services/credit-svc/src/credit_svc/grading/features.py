@@ -147,7 +147,9 @@ class FeatureSQL:
                 "ON w.object_id = o.object_id"
             )
         head = (
-            "o.object_id, o.input_version, o.region_code::int4, COALESCE(g.class_rank::int4, -1), "
+            # an overridden grade's class is not the rules' class: always a candidate (the write decides)
+            "o.object_id, o.input_version, o.region_code::int4, "
+            "CASE WHEN g.override_id IS NULL THEN COALESCE(g.class_rank::int4, -1) ELSE -1 END, "
             f"COALESCE(g.score, 'NaN'::float8), COALESCE(g.scheme_id, '{NIL_UUID}'::uuid)"
         )
         outer_ids = "o.object_id = ANY(CAST(:ids AS uuid[]))" if ids else "TRUE"

@@ -43,6 +43,8 @@ class GradeTrigger(StrEnum):
     LIST = "list"
     SWEEP = "sweep"
     MANUAL = "manual"
+    OVERRIDE = "override"  # a manual class override took effect
+    OVERRIDE_END = "override_end"  # an override expired or was lifted: the automatic class resumes
 
 
 class GradingScheme(Base):
@@ -95,12 +97,17 @@ class CreditGrade(Base):
     previous_class: Mapped[str | None] = mapped_column(String(2))
     previous_score: Mapped[float | None] = mapped_column(Float)
     history_id: Mapped[int | None] = mapped_column(BigInteger)
+    automatic_class: Mapped[str | None] = mapped_column(String(2), comment="The rules' class (before an override).")
+    override_id: Mapped[uuid.UUID | None] = mapped_column(comment="The manual override in force, if any.")
     input_version: Mapped[int] = mapped_column(BigInteger)
     trigger: Mapped[GradeTrigger] = mapped_column(String(12))
     trigger_ref: Mapped[str | None] = mapped_column(String(200))
     graded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, server_default=func.now())
 
-    __table_args__ = (Index("ix_credit_grades_risk_class", "risk_class"),)
+    __table_args__ = (
+        Index("ix_credit_grades_risk_class", "risk_class"),
+        Index("ix_credit_grades_override_id", "override_id", postgresql_where=text("override_id IS NOT NULL")),
+    )
 
 
 class GradeHistory(Base):
@@ -121,6 +128,8 @@ class GradeHistory(Base):
     previous_score: Mapped[float | None] = mapped_column(Float)
     contributions: Mapped[list[float]] = mapped_column(ARRAY(Float))
     feature_values: Mapped[list[float]] = mapped_column(ARRAY(Float))
+    automatic_class: Mapped[str | None] = mapped_column(String(2))
+    override_id: Mapped[uuid.UUID | None] = mapped_column()
     trigger: Mapped[GradeTrigger] = mapped_column(String(12))
     trigger_ref: Mapped[str | None] = mapped_column(String(200))
     graded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, server_default=func.now())

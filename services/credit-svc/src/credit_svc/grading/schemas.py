@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from credit_svc.grading.indicators import Category, SchemeDefinition
 from credit_svc.grading.models import GradeTrigger, SchemeStatus
+from credit_svc.overrides.schemas import OverrideRead
 
 
 class SchemeCreate(SchemeDefinition):
@@ -92,6 +93,8 @@ class GradeRead(BaseModel):
     base_score: float | None
     scheme_key: str
     scheme_version: int
+    automatic_class: str | None = Field(default=None, description="The rules' class (differs under an override).")
+    override: OverrideRead | None = Field(default=None, description="The manual override that set the class, if any.")
     previous_class: str | None
     previous_score: float | None
     factors: list[Factor] = Field(description="Indicators that add or take points, largest first.")
@@ -112,6 +115,8 @@ class HistoryRead(BaseModel):
     risk_class: str
     previous_class: str | None
     previous_score: float | None
+    automatic_class: str | None = Field(default=None, description="The rules' class at this entry.")
+    override_id: uuid.UUID | None = Field(default=None, description="The override that set the class, if any.")
     factors: list[Factor]
     trigger: GradeTrigger
     trigger_ref: str | None

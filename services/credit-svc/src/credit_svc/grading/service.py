@@ -272,7 +272,13 @@ _FACTORS_SQL = """
         UNION ALL
         SELECT json_build_object('indicator', 'model', 'contribution', round((st.score - st.rule_score)::numeric, 2),
                                  'detail', 'outcome model score ' || st.model_score), abs(st.score - st.rule_score), 0
-        WHERE st.model_score IS NOT NULL AND st.score <> st.rule_score) f)
+        WHERE st.model_score IS NOT NULL AND st.score <> st.rule_score
+        UNION ALL
+        SELECT json_build_object('indicator', 'override', 'contribution', 0,
+                                 'detail', 'manual class ' || st.risk_class || ' (rules: ' || st.automatic_class
+                                           || ') until ' || st.ov_until || ': ' || st.ov_reason),
+               'Infinity'::float8, -1
+        WHERE st.override_id IS NOT NULL) f)
 """
 _MOVED_SQL = """
     CASE WHEN st.old_scheme_id = st.scheme_id AND st.old_contributions IS NOT NULL THEN
@@ -292,15 +298,20 @@ _PAYLOAD_SQL = f"""json_build_object(
     'previous_score', st.old_score, 'moved_by', {_MOVED_SQL},
     'trigger', CAST(:trigger AS text), 'trigger_event_id', CASE WHEN CAST(:trigger AS text) = 'event' THEN st.ref END)"""
 
+_AUTO_CLASS = "(sc.classes -> st.class_rank ->> 'label')"
+
 # The stage holds scores of objects that may have changed. Under a share lock of each object (a regrade
 # elsewhere bumps `input_version`, so it waits for us or we for it), only rows whose inputs are still the
 # ones scored and whose score or class differ go on: a history entry, the grade pointing to it, an event.
 WRITE_SQL = f"""
 WITH st AS (
     SELECT st.object_id, st.input_version, st.scheme_id, st.score, st.rule_score,
-           NULLIF(st.model_score, 'NaN'::float8) AS model_score, st.class_rank, st.contributions, st.feature_values,
+           NULLIF(st.model_score, 'NaN'::float8) AS model_score, st.contributions, st.feature_values,
            COALESCE(st.trigger_ref, CAST(:trigger_ref AS text)) AS ref,
-           sc.key AS scheme_key, sc.version AS scheme_version, sc.classes -> st.class_rank ->> 'label' AS risk_class,
+           sc.key AS scheme_key, sc.version AS scheme_version,
+           {_AUTO_CLASS} AS automatic_class, COALESCE(ov.risk_class, {_AUTO_CLASS}) AS risk_class,
+           COALESCE(ov.rank, st.class_rank) AS class_rank,
+           ov.id AS override_id, ov.reason AS ov_reason, ov.valid_until AS ov_until,
            o.uscc, o.name, o.region_code, o.department_id, o.industry_code,
            g.risk_class AS old_class, g.score AS old_score, g.scheme_id AS old_scheme_id,
            h.contributions AS old_contributions,
@@ -310,9 +321,18 @@ WITH st AS (
     JOIN credit_objects o ON o.object_id = st.object_id AND o.input_version = st.input_version AND o.status = 'active'
     LEFT JOIN credit_grades g ON g.object_id = st.object_id
     LEFT JOIN credit_grade_history h ON h.id = g.history_id AND g.scheme_id = st.scheme_id
+    LEFT JOIN LATERAL (
+        -- the manual override in force today, if its class is one of the scheme's
+        SELECT v.id, v.risk_class, v.reason, v.valid_until, (e.n - 1)::int4 AS rank
+        FROM credit_grade_overrides v
+        JOIN LATERAL jsonb_array_elements(sc.classes) WITH ORDINALITY AS e(x, n) ON e.x ->> 'label' = v.risk_class
+        WHERE v.object_id = st.object_id AND v.status = 'active'
+          AND v.valid_from <= CAST(:today AS date) AND v.valid_until > CAST(:today AS date)
+    ) ov ON TRUE
     WHERE g.object_id IS NULL
        OR (g.input_version <= st.input_version
-           AND (g.score, g.risk_class) IS DISTINCT FROM (st.score, sc.classes -> st.class_rank ->> 'label'))
+           AND (g.score, g.risk_class, g.automatic_class, g.override_id)
+               IS DISTINCT FROM (st.score, COALESCE(ov.risk_class, {_AUTO_CLASS}), {_AUTO_CLASS}, ov.id))
     FOR SHARE OF o
 ), ind AS (
     SELECT s.id AS scheme_id, array_agg(e.x ->> 'key' ORDER BY e.n) AS keys,
@@ -322,23 +342,25 @@ WITH st AS (
     GROUP BY s.id
 ), hist AS (
     INSERT INTO credit_grade_history (id, object_id, scheme_id, scheme_key, scheme_version, score, rule_score,
-        model_score, risk_class, previous_class, previous_score, contributions, feature_values, trigger, trigger_ref,
-        graded_at)
+        model_score, risk_class, previous_class, previous_score, contributions, feature_values, automatic_class,
+        override_id, trigger, trigger_ref, graded_at)
     OVERRIDING SYSTEM VALUE
     SELECT history_id, object_id, scheme_id, scheme_key, scheme_version, score, rule_score, model_score, risk_class,
-           old_class, old_score, contributions, feature_values, :trigger, ref, now()
+           old_class, old_score, contributions, feature_values, automatic_class, override_id, :trigger, ref, now()
     FROM st
 ), up AS (
     INSERT INTO credit_grades AS g (object_id, scheme_id, scheme_key, scheme_version, score, rule_score, model_score,
-        risk_class, class_rank, previous_class, previous_score, history_id, input_version, trigger, trigger_ref,
-        graded_at)
+        risk_class, class_rank, previous_class, previous_score, history_id, automatic_class, override_id,
+        input_version, trigger, trigger_ref, graded_at)
     SELECT st.object_id, scheme_id, scheme_key, scheme_version, score, rule_score, model_score, risk_class,
-           class_rank, old_class, old_score, history_id, input_version, :trigger, ref, now()
+           class_rank, old_class, old_score, history_id, automatic_class, override_id, input_version, :trigger, ref,
+           now()
     FROM st
     ON CONFLICT (object_id) DO UPDATE SET
         scheme_id = EXCLUDED.scheme_id, scheme_key = EXCLUDED.scheme_key, scheme_version = EXCLUDED.scheme_version,
         score = EXCLUDED.score, rule_score = EXCLUDED.rule_score, model_score = EXCLUDED.model_score,
         risk_class = EXCLUDED.risk_class, class_rank = EXCLUDED.class_rank,
+        automatic_class = EXCLUDED.automatic_class, override_id = EXCLUDED.override_id,
         previous_class = EXCLUDED.previous_class, previous_score = EXCLUDED.previous_score,
         history_id = EXCLUDED.history_id, input_version = EXCLUDED.input_version,
         trigger = EXCLUDED.trigger, trigger_ref = EXCLUDED.trigger_ref, graded_at = EXCLUDED.graded_at
@@ -368,6 +390,7 @@ async def write_staged(
             {
                 "trigger": trigger.value,
                 "trigger_ref": trigger_ref,
+                "today": today(),
                 "now": now_text(),
                 "rid": request_id_var.get(),
             },
@@ -384,10 +407,13 @@ async def regrade(
     trigger_ref: str | None = None,
     trigger_refs: dict[uuid.UUID, str] | None = None,
     ctx: GradingContext | None = None,
+    force: bool = False,
 ) -> list[tuple[uuid.UUID, str, str | None]]:
     """Regrade these objects inside the caller's transaction; returns (object, class, previous class) that changed.
 
     `trigger_refs` names, per object, what caused the regrade (the consumed event id for trigger `event`).
+    With `force`, every object is written unless its grade (score, class, override) is exactly the same, for
+    changes the scores do not show (an override starting or ending).
     """
     ids = list(dict.fromkeys(object_ids))
     if not ids:
@@ -398,7 +424,7 @@ async def regrade(
     changed: list[tuple[uuid.UUID, str, str | None]] = []
     for start in range(0, len(ids), 5_000):
         frame = await features_for(session, ctx.refs, ids[start : start + 5_000], ctx.as_of)
-        groups = score_frame(ctx, frame, only_changed=True)
+        groups = score_frame(ctx, frame, only_changed=not force)
         if not groups:
             continue
         await stage_groups(session, frame, groups, trigger_refs)
