@@ -17,10 +17,12 @@ from rc_helpers import (
     inspector,
     item,
     ok,
+    skip_history,
     supervised_object,
     today,
 )
 
+from random_check_svc.library.consumers import subscription
 from random_check_svc.main import create_app
 from random_check_svc.settings import RandomCheckSettings
 from supervision_schemas.envelope import CloudEvent
@@ -38,13 +40,15 @@ async def live(stack: Profile, test_issuer: TestIssuer) -> AsyncIterator[tuple[A
     """The service with its outbox relay and its library consumer running against the test broker."""
     url = await create_database(stack, random_ref("random_check_live"))
     settings = RandomCheckSettings(**settings_for(stack, "random-check-svc", url, auth_jwks_url=test_issuer.jwks_url))
-    async with serve_in_process(create_app(settings, group=random_ref("random-check.library"))) as client:
+    group = random_ref("random-check.library")
+    await skip_history(settings, group, subscription(group).topics)  # the shared broker's backlog is not ours
+    async with serve_in_process(create_app(settings, group=group)) as client:
         client.headers["authorization"] = f"Bearer {test_issuer.token()}"
         yield client, settings
 
 
 async def publish(settings: RandomCheckSettings, events: list[CloudEvent]) -> None:
-    producer = create_producer(settings)
+    producer = create_producer(settings, request_timeout_ms=60_000)  # the broker is shared with every suite
     await producer.start()
     try:
         futures = []
@@ -57,9 +61,16 @@ async def publish(settings: RandomCheckSettings, events: list[CloudEvent]) -> No
         await producer.stop()
 
 
-async def read_topic(settings: RandomCheckSettings, topic: str, want: set[str]) -> dict[str, Any]:
-    """Events on `topic` whose subject is in `want`, read by a fresh consumer group."""
-    consumer = create_consumer(settings, random_ref("rc.reader"), (topic,))
+async def reader(settings: RandomCheckSettings, topic: str) -> str:
+    """A consumer group positioned at the end of `topic` now (the events before are other suites')."""
+    group = random_ref("rc.reader")
+    await skip_history(settings, group, [topic])
+    return group
+
+
+async def read_topic(settings: RandomCheckSettings, topic: str, group: str, want: set[str]) -> dict[str, Any]:
+    """Events on `topic` whose subject is in `want`, read by `group` from where it was positioned."""
+    consumer = create_consumer(settings, group, (topic,))
     await consumer.start()
     found: dict[str, Any] = {}
     try:
@@ -73,7 +84,7 @@ async def read_topic(settings: RandomCheckSettings, topic: str, want: set[str]) 
                         found[event.subject] = event
             return want <= set(found)
 
-        await eventually(poll, timeout=60)
+        await eventually(poll, timeout=120)
     finally:
         await consumer.stop()
     return found
@@ -94,7 +105,7 @@ async def test_events_in_draw_and_disclosure_out(live: tuple[AsyncClient, Random
         form = (await client.get(f"/v1/items/{it.data.code}/form")).json() if objs.get("total") else None
         return objs.get("total") == 4 and insp.get("total") == 3 and bool(form)
 
-    await eventually(library_ready, timeout=90, interval=0.5)
+    await eventually(library_ready, timeout=120, interval=0.5)
 
     plan_request = {
         "name": "谯城区食品经营者双随机抽查",
@@ -111,7 +122,9 @@ async def test_events_in_draw_and_disclosure_out(live: tuple[AsyncClient, Random
         assert r.status_code in (201, 422), r.text
         return r.json() if r.status_code == 201 else None
 
-    plan = await eventually(plan_created, timeout=90, interval=0.5)
+    plan = await eventually(plan_created, timeout=120, interval=0.5)
+    draws_reader = await reader(settings, RANDOMCHECK_DRAWS_TOPIC)
+    results_reader = await reader(settings, RANDOMCHECK_RESULTS_TOPIC)
     committed = ok(await client.post(f"/v1/plans/{plan['id']}/draws", json={"check_date": str(today())}), 201)
     drawn = ok(await client.post(f"/v1/draws/{committed['id']}/execute", json={}))
     assert drawn["summary"]["visits"] == 2
@@ -130,7 +143,7 @@ async def test_events_in_draw_and_disclosure_out(live: tuple[AsyncClient, Random
     )
     ok(await client.post(f"/v1/tasks/{task['id']}/publish"))
 
-    draws = await read_topic(settings, RANDOMCHECK_DRAWS_TOPIC, {plan["id"]})
+    draws = await read_topic(settings, RANDOMCHECK_DRAWS_TOPIC, draws_reader, {plan["id"]})
     assert draws[plan["id"]].data.seed == drawn["seed"]
-    results = await read_topic(settings, RANDOMCHECK_RESULTS_TOPIC, {task["object_id"]})
+    results = await read_topic(settings, RANDOMCHECK_RESULTS_TOPIC, results_reader, {task["object_id"]})
     assert results[task["object_id"]].data.result_id == uuid.UUID(task["id"])

@@ -25,7 +25,14 @@ from rc_helpers import (
 
 from supervision_schemas.catalog import ItemAdjusted, ItemAdjustedData
 from supervision_schemas.credit import CreditListType, ListAction, ListEntryChanged, ListEntryChangedData
-from supervision_schemas.datahub import ObjectMerged, ObjectMergedData
+from supervision_schemas.datahub import (
+    BehaviourRecorded,
+    BehaviourRecordedData,
+    BehaviourType,
+    ObjectCreated,
+    ObjectMerged,
+    ObjectMergedData,
+)
 from supervision_schemas.risk import (
     DisposalOutcome,
     Evidence,
@@ -129,6 +136,59 @@ class TestObjects:
         assert r.status_code == 409, r.text
         await world.apply(merged("split"))
         assert ok(await world.client.get(f"/v1/objects/{dup.data.object_id}"))["status"] == "active"
+
+    async def test_revocations_recorded_in_the_data_hub_deregister_the_object(self, world: World) -> None:
+        region = fresh_region()
+        revoked, fined, by_code, merged_away = (supervised_object(region=region) for _ in range(4))
+        await world.apply(revoked, fined, by_code, merged_away)
+        await world.apply(
+            ObjectMerged.build(
+                source="/datahub-svc",
+                subject=fined.subject,
+                data=ObjectMergedData(
+                    surviving_object_id=fined.data.object_id,
+                    merged_object_ids=[merged_away.data.object_id],
+                    action="merge",
+                    merged_at=now(),
+                ),
+            )
+        )
+
+        def decision(
+            obj: ObjectCreated, result: str, *, linked: bool = True, kind: BehaviourType = BehaviourType.PENALTY
+        ) -> BehaviourRecorded:
+            return BehaviourRecorded.build(
+                source="/datahub-svc",
+                subject=obj.subject,
+                data=BehaviourRecordedData(
+                    record_id=uuid.uuid4(),
+                    record_type=kind,
+                    record_code=f"亳市监罚〔2026〕{uuid.uuid4().int % 9999}号",
+                    item_code="34160000000001",
+                    object_id=obj.data.object_id if linked else None,
+                    object_uscc=obj.data.uscc,
+                    object_name=obj.data.name,
+                    region_code=region,
+                    acted_on=today(),
+                    result=result,
+                    recorded_at=now(),
+                ),
+            )
+
+        revocation = decision(revoked, "罚款五万元，吊销营业执照")
+        await world.apply(
+            revocation,
+            decision(fined, "罚款五千元，责令改正"),
+            decision(fined, "吊销营业执照", kind=BehaviourType.INSPECTION),  # an inspection result decides nothing
+            decision(by_code, "注销登记", linked=False, kind=BehaviourType.ENFORCEMENT_MEASURE),
+            decision(merged_away, "吊销营业执照"),
+        )
+        got = ok(await world.client.get(f"/v1/objects/{revoked.data.object_id}"))
+        assert got["status"] == "deregistered"
+        assert revocation.data.record_code in got["status_reason"]
+        assert ok(await world.client.get(f"/v1/objects/{fined.data.object_id}"))["status"] == "active"
+        assert ok(await world.client.get(f"/v1/objects/{by_code.data.object_id}"))["status"] == "deregistered"
+        assert ok(await world.client.get(f"/v1/objects/{merged_away.data.object_id}"))["status"] == "merged"
 
     async def test_objects_are_read_within_the_region(self, world: World) -> None:
         region, elsewhere = fresh_region(), fresh_region()

@@ -1,6 +1,10 @@
 """ASGI entry point of random-check-svc."""
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -13,7 +17,8 @@ from random_check_svc.settings import RandomCheckSettings
 from random_check_svc.stats.endpoints import router as stats_router
 from random_check_svc.tasks.endpoints import mobile_router
 from random_check_svc.tasks.endpoints import router as tasks_router
-from svc_runtime.app import ServiceSpec, create_service_app
+from random_check_svc.tasks.service import run_auto_disclosure
+from svc_runtime.app import ServiceSpec, create_service_app, supervise
 from svc_runtime.settings import ServiceSettings
 
 DESCRIPTION = (
@@ -22,7 +27,7 @@ DESCRIPTION = (
 )
 
 
-def build_spec(group: str = GROUP) -> ServiceSpec:
+def build_spec(group: str = GROUP, settings: RandomCheckSettings | None = None) -> ServiceSpec:
     return ServiceSpec(
         name="random-check",
         title="random-check-svc",
@@ -40,7 +45,9 @@ def build_spec(group: str = GROUP) -> ServiceSpec:
             stats_router,
             public_router,
         ],
-        subscriptions=[subscription(group)],
+        subscriptions=[
+            subscription(group, deregistration_words=settings.deregistration_words if settings is not None else None)
+        ],
         openapi_tags=[
             {
                 "name": "list and databases",
@@ -72,7 +79,28 @@ def create_app(settings: ServiceSettings | None = None, *, group: str = GROUP) -
         settings = RandomCheckSettings()
     elif not isinstance(settings, RandomCheckSettings):
         settings = RandomCheckSettings(**settings.model_dump())
-    return create_service_app(build_spec(group), settings)
+    rc_settings = settings
+    app = create_service_app(build_spec(group, rc_settings), settings)
+    runtime_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with runtime_lifespan(app) as state:
+            assert state is not None
+            if rc_settings.run_background_workers and rc_settings.auto_disclosure:
+                # The runtime cancels every task of `workers` when the app stops.
+                state["workers"].append(
+                    asyncio.create_task(
+                        supervise(
+                            "rc-auto-disclosure", lambda: run_auto_disclosure(state["sessionmaker"], rc_settings)
+                        ),
+                        name="rc-auto-disclosure",
+                    )
+                )
+            yield state
+
+    app.router.lifespan_context = lifespan
+    return app
 
 
 app = create_app()

@@ -33,6 +33,23 @@ class RandomCheckSettings(ServiceSettings):
     disclosure_workdays: int = Field(
         default=20, ge=1, description="Working days after the check ends within which results must be disclosed."
     )
+    auto_disclosure: bool = Field(
+        default=True,
+        description="Disclose entered results automatically when their disclosure deadline comes (AUTO_DISCLOSURE).",
+    )
+    auto_disclosure_lead_workdays: int = Field(
+        default=0,
+        ge=0,
+        description="Disclose this many working days before the deadline (0: on the deadline's own day).",
+    )
+    auto_disclosure_interval_s: float = Field(
+        default=300.0, gt=0, description="How often the automatic disclosure looks for due results."
+    )
+    deregistration_words: list[str] = Field(
+        default_factory=lambda: ["吊销营业执照", "吊销许可证", "吊销执照", "注销登记", "撤销登记", "责令关闭", "取缔"],
+        description="Words in a penalty or enforcement decision's result (data hub behaviour records) that take "
+        "the object out of the population as deregistered (DEREGISTRATION_WORDS, JSON).",
+    )
     evidence_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Largest evidence attachment.")
     evidence_types: list[str] = Field(
         default_factory=lambda: ["image/jpeg", "image/png", "application/pdf", "video/mp4"],

@@ -42,7 +42,15 @@ from supervision_schemas.credit import (
     ListAction,
     ListEntryChanged,
 )
-from supervision_schemas.datahub import DATAHUB_OBJECTS_TOPIC, ObjectChanged, ObjectCreated, ObjectMerged
+from supervision_schemas.datahub import (
+    DATAHUB_BEHAVIOUR_TOPIC,
+    DATAHUB_OBJECTS_TOPIC,
+    BehaviourRecorded,
+    BehaviourType,
+    ObjectChanged,
+    ObjectCreated,
+    ObjectMerged,
+)
 from supervision_schemas.envelope import CloudEvent
 from supervision_schemas.risk import RISK_WARNINGS_TOPIC, WarningClosed, WarningRaised, WarningUpdated
 from svc_runtime.consumer import Handler, Subscription
@@ -324,7 +332,42 @@ async def on_list_entries(session: AsyncSession, events: Sequence[ListEntryChang
             )
 
 
+#: Words in a penalty or enforcement decision (处罚结果) that end the object's operation: it leaves the population.
+DEREGISTRATION_WORDS = ("吊销营业执照", "吊销许可证", "吊销执照", "注销登记", "撤销登记", "责令关闭", "取缔")
+ENDING_BEHAVIOURS = frozenset({BehaviourType.PENALTY, BehaviourType.ENFORCEMENT_MEASURE})
+
+
+def behaviour_handler(words: Sequence[str] = DEREGISTRATION_WORDS) -> Handler:
+    """A handler that deregisters objects whose licence a penalty or enforcement decision revoked (吊销/注销/关闭).
+
+    `ObjectData` carries no operating status, so the data hub's behaviour records are where deregistration
+    shows: a decision whose result names one of `words` takes the object out of future draws.
+    """
+
+    async def on_behaviour(session: AsyncSession, events: Sequence[BehaviourRecorded]) -> None:
+        for e in events:
+            d = e.data
+            if d.record_type not in ENDING_BEHAVIOURS or not d.result:
+                continue
+            hit = next((w for w in words if w in d.result), None)
+            if hit is None or (d.object_id is None and not d.object_uscc):
+                continue
+            match = RcObject.object_id == d.object_id if d.object_id is not None else RcObject.uscc == d.object_uscc
+            await session.execute(
+                update(RcObject)
+                .where(match, RcObject.status == ObjectStatus.ACTIVE.value)
+                .values(
+                    status=ObjectStatus.DEREGISTERED.value,
+                    status_reason=f"{hit}: {d.record_code} ({d.acted_on}, data hub record {d.record_id})"[:1000],
+                    stored_at=utc_now(),
+                )
+            )
+
+    return on_behaviour
+
+
 HANDLERS: dict[str, Handler] = {
+    "gov.supervision.datahub.behaviour.recorded.v1": behaviour_handler(),
     "gov.supervision.catalog.item.published.v1": on_items,
     "gov.supervision.catalog.item.adjusted.v1": on_items,
     "gov.supervision.catalog.item.abolished.v1": on_items_abolished,
@@ -342,19 +385,23 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def subscription(group: str = GROUP) -> Subscription:
+def subscription(group: str = GROUP, *, deregistration_words: Sequence[str] | None = None) -> Subscription:
     """The library's consumer group (a test may give its own group name)."""
+    handlers = dict(HANDLERS)
+    if deregistration_words is not None:
+        handlers["gov.supervision.datahub.behaviour.recorded.v1"] = behaviour_handler(deregistration_words)
     return Subscription(
         group=group,
         topics=(
             CATALOG_ITEMS_TOPIC,
             CATALOG_INSPECTION_LISTS_TOPIC,
             DATAHUB_OBJECTS_TOPIC,
+            DATAHUB_BEHAVIOUR_TOPIC,
             CREDIT_GRADES_TOPIC,
             CREDIT_LISTS_TOPIC,
             STAFF_TOPIC,
             ORG_TOPIC,
             RISK_WARNINGS_TOPIC,
         ),
-        handlers=HANDLERS,
+        handlers=handlers,
     )

@@ -43,6 +43,9 @@ class TaskRead(BaseModel):
     disclosure_due: date | None
     disclosure_overdue: bool = False
     published_at: datetime | None
+    published_by: str | None = Field(
+        default=None, description="Who disclosed it (`random-check-svc:auto-disclosure` when the deadline came)."
+    )
 
 
 class ResultSubmit(BaseModel):

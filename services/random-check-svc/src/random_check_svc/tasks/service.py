@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
 from fastapi import UploadFile
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import ColumnElement
 
 from random_check_svc.access import actor, caller_user_id, only_inspector
@@ -42,6 +45,8 @@ from svc_runtime.scope import DataScope, OutOfScope
 from svc_runtime.workdays import CHINA_TZ
 
 SOURCE = "/random-check-svc"
+AUTO_DISCLOSER = "random-check-svc:auto-disclosure"
+_log = logging.getLogger("random_check_svc.disclosure")
 ON_SITE = frozenset({ResultCategory.NO_PROBLEM, *PROBLEM_CATEGORIES})  # the form must be filled in
 TASK_SORT = {"due_date": RcTask.due_date, "check_date": RcTask.check_date, "status": RcTask.status}
 SNIFFERS: tuple[tuple[str, Any], ...] = (
@@ -244,15 +249,63 @@ async def publish(session: AsyncSession, tasks: list[RcTask], scope: DataScope) 
             f"only finished checks can be disclosed; enter the result first: {listed}",
             unfinished=[str(t.id) for t in unfinished],
         )
+    await _disclose(session, tasks, by=actor(scope))
+
+
+async def _disclose(session: AsyncSession, tasks: Sequence[RcTask], *, by: str) -> None:
+    """Mark finished tasks disclosed and stage their `CheckResultPublished` events (same transaction)."""
     now = utc_now()
     events = []
     for task in tasks:
         task.status = TaskStatus.PUBLISHED
         task.published_at = now
-        task.published_by = actor(scope)
+        task.published_by = by
         events.append(await _published_event(session, task))
-    await outbox.stage(session, *events)
+    if events:
+        await outbox.stage(session, *events)
     await session.flush()
+
+
+async def disclose_due(
+    session: AsyncSession, settings: RandomCheckSettings, *, on: date | None = None, limit: int = 500
+) -> list[uuid.UUID]:
+    """Disclose, without waiting for anyone, the entered results whose disclosure deadline has come.
+
+    A result is due `auto_disclosure_lead_workdays` working days before its deadline (the deadline itself by
+    default), counted on the configured working-day calendar. Rows are claimed with SKIP LOCKED and move
+    to `published` in the transaction that stages their events, so a second replica, a re-run or a restart
+    never discloses a result twice.
+    """
+    day = on or today()
+    cutoff = settings.calendar().add_workdays(day, settings.auto_disclosure_lead_workdays)
+    statement = (
+        select(RcTask)
+        .where(RcTask.status == TaskStatus.SUBMITTED.value, RcTask.disclosure_due <= cutoff)
+        .order_by(RcTask.disclosure_due, RcTask.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    tasks = list((await session.scalars(statement)).all())
+    await _disclose(session, tasks, by=AUTO_DISCLOSER)
+    return [t.id for t in tasks]
+
+
+async def run_auto_disclosure(sessionmaker: async_sessionmaker[AsyncSession], settings: RandomCheckSettings) -> None:
+    """Background worker: disclose due results every `auto_disclosure_interval_s` (at once again after a full batch)."""
+    batch = 500
+    while True:
+        try:
+            async with sessionmaker() as session, session.begin():
+                disclosed = await disclose_due(session, settings, limit=batch)
+            if disclosed:
+                _log.info("results disclosed automatically", extra={"tasks": len(disclosed)})
+            if len(disclosed) >= batch:
+                continue
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _log.exception("automatic disclosure failed")
+        await asyncio.sleep(settings.auto_disclosure_interval_s)
 
 
 async def publish_one(session: AsyncSession, task_id: uuid.UUID, scope: DataScope) -> RcTask:
