@@ -83,7 +83,16 @@ def topic_specs(names: Iterable[str]) -> list[TopicSpec]:
 
 async def ensure_topics(settings: ServiceSettings, specs: Iterable[TopicSpec]) -> list[str]:
     """Create any of the topics that are missing; return the names that had to be created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=10_000)
+    return await create_missing_topics(settings.kafka_bootstrap, specs, replication=settings.kafka_topic_replication)
+
+
+async def create_missing_topics(bootstrap: str, specs: Iterable[TopicSpec], *, replication: int = 1) -> list[str]:
+    """Create the topics the broker does not have yet, with their registered partition counts.
+
+    Topics must exist before any client touches them: the broker auto-creates an unknown topic on
+    first use with its own default partition count, which then disagrees with the registry.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -92,13 +101,7 @@ async def ensure_topics(settings: ServiceSettings, specs: Iterable[TopicSpec]) -
         for spec in wanted:
             try:
                 await admin.create_topics(
-                    [
-                        NewTopic(
-                            spec.name,
-                            num_partitions=spec.partitions,
-                            replication_factor=settings.kafka_topic_replication,
-                        )
-                    ]
+                    [NewTopic(spec.name, num_partitions=spec.partitions, replication_factor=replication)]
                 )
                 created.append(spec.name)
             except TopicAlreadyExistsError:

@@ -4,6 +4,12 @@ No event carries the complainant's personal data (name, phone, identity number):
 complaint's identity, channel, category, target object and workflow facts only. Complaints about an
 identified object are also published as `signals.ComplaintSignalRecorded` for risk-svc.
 The Kafka key (ce_subject) is the complaint id, so every event of one complaint stays in order.
+
+Complaints dispatched by the national (or provincial) complaint platform arrive from the cross-level
+bridge as `ComplaintDispatched` on their own topic, keyed by the dispatch number; that inbound message
+alone carries the complainant's contact data (the handler must reply), which complaint-svc stores
+encrypted. The result goes back as `ComplaintStatusChanged` with `channel == national` and the
+dispatch number as `channel_ref`.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from supervision_schemas.envelope import CloudEvent, EventData
 from supervision_schemas.identifiers import NormalisedStr
 
 COMPLAINTS_TOPIC = "supervision.complaints"
+COMPLAINT_DISPATCHES_TOPIC = "supervision.complaints.dispatches"
 
 
 class ComplaintKind(StrEnum):
@@ -152,3 +159,48 @@ class ComplaintStatusChanged(CloudEvent):
     topic: ClassVar[str] = COMPLAINTS_TOPIC
     type: Literal["gov.supervision.complaint.status.changed.v1"] = "gov.supervision.complaint.status.changed.v1"
     data: ComplaintStatusChangedData
+
+
+class DispatchedTarget(EventData):
+    """The object complained about, as the upstream platform names it."""
+
+    name: NormalisedStr | None = Field(default=None, max_length=300)
+    uscc: str | None = Field(default=None, min_length=18, max_length=18)
+    address: NormalisedStr | None = Field(default=None, max_length=500)
+
+
+class DispatchedComplainant(EventData):
+    """The complainant as the upstream platform registered them (personal data: stored encrypted)."""
+
+    anonymous: bool = False
+    name: NormalisedStr | None = Field(default=None, max_length=50)
+    phone: str | None = Field(default=None, max_length=30)
+    id_number: str | None = Field(default=None, max_length=30)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class ComplaintDispatchedData(EventData):
+    """A complaint or report the national (or provincial) platform dispatched to this platform (派单)."""
+
+    dispatch_no: str = Field(min_length=1, max_length=100, description="The upstream work-order number.")
+    source_system: str = Field(min_length=1, max_length=50, description="e.g. national_12315, national_12345.")
+    kind: ComplaintKind = ComplaintKind.COMPLAINT
+    title: NormalisedStr | None = Field(default=None, max_length=200)
+    content: NormalisedStr = Field(min_length=5, max_length=5000)
+    category: str | None = Field(default=None, max_length=50, description="The category, if upstream gave one.")
+    region_code: str = Field(pattern=r"^\d{6}$")
+    address: NormalisedStr | None = Field(default=None, max_length=500)
+    occurred_at: AwareDatetime | None = None
+    target: DispatchedTarget | None = None
+    complainant: DispatchedComplainant = Field(default_factory=lambda: DispatchedComplainant(anonymous=True))
+    media_urls: list[str] = Field(default_factory=list, max_length=10)
+    dispatched_at: AwareDatetime
+    reply_due: AwareDatetime | None = Field(default=None, description="The upstream deadline for the reply.")
+
+
+class ComplaintDispatched(CloudEvent):
+    """`gov.supervision.complaint.dispatched.v1` (key: dispatch number)"""
+
+    topic: ClassVar[str] = COMPLAINT_DISPATCHES_TOPIC
+    type: Literal["gov.supervision.complaint.dispatched.v1"] = "gov.supervision.complaint.dispatched.v1"
+    data: ComplaintDispatchedData

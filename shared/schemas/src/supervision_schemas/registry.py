@@ -17,7 +17,13 @@ from supervision_schemas.catalog import (
     ItemCreated,
     ItemPublished,
 )
-from supervision_schemas.complaint import COMPLAINTS_TOPIC, ComplaintReceived, ComplaintStatusChanged
+from supervision_schemas.complaint import (
+    COMPLAINT_DISPATCHES_TOPIC,
+    COMPLAINTS_TOPIC,
+    ComplaintDispatched,
+    ComplaintReceived,
+    ComplaintStatusChanged,
+)
 from supervision_schemas.credit import CREDIT_GRADES_TOPIC, CREDIT_LISTS_TOPIC, GradeChanged, ListEntryChanged
 from supervision_schemas.datahub import (
     DATAHUB_BEHAVIOUR_TOPIC,
@@ -56,6 +62,7 @@ from supervision_schemas.risk import (
 from supervision_schemas.signals import (
     COMPLAINT_SIGNALS_TOPIC,
     THIRDPARTY_OBSERVATIONS_TOPIC,
+    ComplaintHotspotChanged,
     ComplaintSignalRecorded,
     ObservationRecorded,
 )
@@ -123,14 +130,20 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(
         COMPLAINT_SIGNALS_TOPIC,
         partitions=3,
-        description="Complaints and reports as risk signals, keyed by object key.",
-        event_types=(ComplaintSignalRecorded,),
+        description="Complaints and reports as risk signals, and their hot spots (by industry, region, object), keyed by object key.",
+        event_types=(ComplaintSignalRecorded, ComplaintHotspotChanged),
     ),
     TopicSpec(
         COMPLAINTS_TOPIC,
         partitions=6,
         description="Complaints and reports (投诉举报) received and moved through their workflow (incl. national dispatch results), keyed by complaint id.",
         event_types=(ComplaintReceived, ComplaintStatusChanged),
+    ),
+    TopicSpec(
+        COMPLAINT_DISPATCHES_TOPIC,
+        partitions=3,
+        description="Complaints and reports dispatched by the national or provincial platform, from the cross-level bridge, keyed by dispatch number.",
+        event_types=(ComplaintDispatched,),
     ),
     TopicSpec(
         RISK_WARNINGS_TOPIC,

@@ -2,7 +2,8 @@
 
 Supervision acts (inspections, penalties) are datahub-svc's `BehaviourRecorded`; these contracts
 cover what arrives from outside the supervision acts: advertising monitoring, online listings, IoT
-readings and public opinion (第三方数据), and complaints or reports (投诉举报) as risk signals.
+readings and public opinion (第三方数据), complaints or reports (投诉举报) as risk signals, and the hot
+spots (热点) complaint-svc finds among them (by industry, region or object).
 The Kafka key (ce_subject) is the object key: the USCC when known, else the object id.
 """
 
@@ -141,3 +142,56 @@ class ComplaintSignalRecorded(CloudEvent):
     topic: ClassVar[str] = COMPLAINT_SIGNALS_TOPIC
     type: Literal["gov.supervision.signals.complaint.recorded.v1"] = "gov.supervision.signals.complaint.recorded.v1"
     data: ComplaintSignalData
+
+
+class HotspotDimension(StrEnum):
+    """What complaints are clustered by to find a hot spot (热点)."""
+
+    INDUSTRY = "industry"
+    REGION = "region"
+    OBJECT = "object"
+
+
+class HotspotChange(StrEnum):
+    """A cluster became hot, grew further while hot, or cooled down again."""
+
+    DETECTED = "detected"
+    GROWN = "grown"
+    COOLED = "cooled"
+
+
+class ComplaintHotspotData(EventData):
+    """A hot spot of complaints and reports: one industry, region or object with many recent complaints.
+
+    Counted over the last `window_days` and compared with the window before; hot when the count
+    reaches complaint-svc's minimum and grew enough (or nothing came before).
+    """
+
+    hotspot_id: uuid.UUID = Field(description="Stable per dimension and key: every change of one hot spot shares it.")
+    change: HotspotChange
+    dimension: HotspotDimension
+    key: str = Field(min_length=1, max_length=300, description="Industry code, region code or object key.")
+    label: NormalisedStr = Field(min_length=1, max_length=300)
+    region_code: RegionCode | None = Field(default=None, description="The region (region and object hot spots).")
+    industry_code: str | None = Field(default=None, pattern=r"^[A-T](\d{2,4})?$")
+    object: SignalObject | None = Field(default=None, description="The object, for an identified object hot spot.")
+    window_days: int = Field(ge=1, le=366)
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    count: int = Field(ge=0, description="Complaints and reports in the window (repeats included).")
+    previous_count: int = Field(ge=0, description="In the window before.")
+    growth: float | None = Field(default=None, description="(count - previous) / previous; None when previous is 0.")
+    reports: int = Field(default=0, ge=0, description="Of which reports (举报) of offences.")
+    categories: dict[str, int] = Field(
+        default_factory=dict, max_length=20, description="Complaint categories in the window and their counts."
+    )
+    complaint_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50, description="The latest ones.")
+    changed_at: AwareDatetime
+
+
+class ComplaintHotspotChanged(CloudEvent):
+    """`gov.supervision.complaint.hotspot.changed.v1` (key: object key for objects, else `dimension:key`)"""
+
+    topic: ClassVar[str] = COMPLAINT_SIGNALS_TOPIC
+    type: Literal["gov.supervision.complaint.hotspot.changed.v1"] = "gov.supervision.complaint.hotspot.changed.v1"
+    data: ComplaintHotspotData

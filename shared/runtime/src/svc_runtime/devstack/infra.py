@@ -15,12 +15,15 @@ import pwd
 import shutil
 import stat
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import asyncpg
 
+from supervision_schemas import TOPICS
 from svc_runtime.devstack.procs import port_open, spawn, stop, wait_port
 from svc_runtime.devstack.topology import SERVICES, Profile
+from svc_runtime.kafka import create_missing_topics
 
 PG_USER = "embedded_postgres"
 
@@ -144,7 +147,17 @@ def start_kafka(p: Profile) -> str:
     proc = spawn("kafka", argv, pids=p.pids, logs=p.logs)
     if not wait_port(p.kafka_port, 20, proc):
         raise RuntimeError(f"kafka broker did not start; see {p.logs / 'kafka.log'}")
+    create_registered_topics(p.kafka_bootstrap)
     return "started"
+
+
+def create_registered_topics(bootstrap: str) -> None:
+    """Create every registered topic on a new (empty) broker before any client can auto-create it.
+
+    Runs in a thread of its own: callers may be inside a running event loop (tests restart the broker).
+    """
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, create_missing_topics(bootstrap, TOPICS)).result(timeout=60)
 
 
 def stop_kafka(p: Profile) -> bool:

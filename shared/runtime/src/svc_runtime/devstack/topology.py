@@ -124,7 +124,7 @@ def profile(name: str) -> Profile:
         shift = int(os.environ.get("PLATFORM_TEST_PORT_SHIFT", 0))
         return Profile(
             "test",
-            root,
+            root if shift == 0 else root.with_name(f"test-{shift}"),
             http_base=18000 + shift,
             pg_port=55433 + shift,
             redis_port=56380 + shift,
