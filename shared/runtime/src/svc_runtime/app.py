@@ -67,6 +67,20 @@ async def supervise(name: str, run: Callable[[], Awaitable[None]]) -> None:
             await asyncio.sleep(1.0)
 
 
+async def stop_workers(tasks: Sequence[asyncio.Task[Any]], timeout: float = 15.0) -> None:
+    """Cancel background workers and wait for them, but never longer than `timeout` seconds.
+
+    A worker stuck in a broker call must not keep the process (or a test session) from shutting down.
+    """
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    if pending:
+        _log.warning("workers did not stop in time", extra={"workers": sorted(t.get_name() for t in pending)})
+
+
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
@@ -103,9 +117,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                 readiness_cache={},
             )
         finally:
-            for task in workers:
-                task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            await stop_workers(workers)
             await redis.aclose()
             await http.aclose()
             await engine.dispose()
