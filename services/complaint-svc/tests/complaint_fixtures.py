@@ -76,6 +76,8 @@ async def svc(stack: Profile, test_issuer: TestIssuer) -> AsyncIterator[Svc]:
             url,
             auth_jwks_url=test_issuer.jwks_url,
             deadline_scan_interval_s=0,
+            hotspot_scan_interval_s=0,
+            hotspot_min_count=3,
             open311_api_keys={"app-key-1": "mobile_app"},
         )
     )
@@ -87,10 +89,10 @@ async def svc(stack: Profile, test_issuer: TestIssuer) -> AsyncIterator[Svc]:
     pharmacy = _object(f"亳州市{tag}济仁堂大药房连锁有限公司", None, departments["bozhou_drugs"], "F5251")
     clinic = _object(f"谯城区{tag}康乐口腔诊所", new_uscc("52341600"), departments["qiaocheng_health"], "Q8423")
     seeded = [supermarket, pharmacy, clinic]
-    group = random_ref("complaint.views")
-    for sub in build_spec(group).subscriptions:
+    group, national_group = random_ref("complaint.views"), random_ref("complaint.national")
+    for sub in build_spec(settings, group, national_group).subscriptions:
         await skip_history(settings, sub.group, sub.topics)
-    async with serve_in_process(create_app(settings, group=group)) as client:
+    async with serve_in_process(create_app(settings, group=group, national_group=national_group)) as client:
         client.headers["authorization"] = f"Bearer {test_issuer.token()}"
         await publish(settings, [*_department_events(departments), *seeded])
         svc = Svc(

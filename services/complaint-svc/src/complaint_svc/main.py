@@ -16,6 +16,10 @@ from complaint_svc.complaints.public import router as public_router
 from complaint_svc.complaints.service import make_context
 from complaint_svc.deadlines import service as deadlines
 from complaint_svc.deadlines.endpoints import router as deadlines_router
+from complaint_svc.hotspots import service as hotspots
+from complaint_svc.hotspots.endpoints import router as hotspots_router
+from complaint_svc.national.consumers import GROUP as NATIONAL_GROUP
+from complaint_svc.national.consumers import DispatchConsumer
 from complaint_svc.objects.consumers import GROUP, subscription
 from complaint_svc.open311.endpoints import router as open311_router
 from complaint_svc.routing import service as routing
@@ -32,14 +36,26 @@ DESCRIPTION = (
 _log = logging.getLogger("complaint_svc")
 
 
-def build_spec(group: str = GROUP) -> ServiceSpec:
+def build_spec(
+    settings: ComplaintSettings | None = None, group: str = GROUP, national_group: str = NATIONAL_GROUP
+) -> ServiceSpec:
     return ServiceSpec(
         name="complaint",
         title="complaint-svc",
         description=DESCRIPTION,
         migrations_dir=Path(__file__).resolve().parents[2] / "migrations",
-        routers=[complaints_router, public_router, routing_router, deadlines_router, statistics_router],
-        subscriptions=[subscription(group)],
+        routers=[
+            complaints_router,
+            public_router,
+            routing_router,
+            deadlines_router,
+            statistics_router,
+            hotspots_router,
+        ],
+        subscriptions=[
+            subscription(group),
+            DispatchConsumer(settings or ComplaintSettings(), national_group).subscription(),
+        ],
         openapi_tags=[
             {"name": "complaints", "description": "Intake, lists, details, timeline and the workflow's actions."},
             {"name": "public", "description": "Status by tracking number without login; rating with the query code."},
@@ -64,9 +80,20 @@ async def _deadline_worker(app: FastAPI, settings: ComplaintSettings, sessionmak
             _log.info("deadline scan", extra=result.__dict__)
 
 
-def create_app(settings: ComplaintSettings | None = None, *, group: str = GROUP) -> FastAPI:
+async def _hotspot_worker(settings: ComplaintSettings, sessionmaker: Any) -> None:
+    while True:
+        await asyncio.sleep(settings.hotspot_scan_interval_s)
+        async with sessionmaker() as session, session.begin():
+            result = await hotspots.scan(session, settings, utc_now())
+        if result.changes:
+            _log.info("hot spot scan", extra={"clusters": result.clusters, "changes": len(result.changes)})
+
+
+def create_app(
+    settings: ComplaintSettings | None = None, *, group: str = GROUP, national_group: str = NATIONAL_GROUP
+) -> FastAPI:
     settings = settings or ComplaintSettings()
-    app = create_service_app(build_spec(group), settings)
+    app = create_service_app(build_spec(settings, group, national_group), settings)
     app.include_router(open311_router)
     runtime_lifespan = app.router.lifespan_context
 
@@ -74,16 +101,19 @@ def create_app(settings: ComplaintSettings | None = None, *, group: str = GROUP)
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
         async with runtime_lifespan(app) as state:
             await routing.warm_up()
-            worker = None
+            workers = []
             if settings.run_background_workers and settings.deadline_scan_interval_s > 0:
                 run = lambda: _deadline_worker(app, settings, state["sessionmaker"])  # noqa: E731
-                worker = asyncio.create_task(supervise("deadline-scan", run), name="deadline-scan")
+                workers.append(asyncio.create_task(supervise("deadline-scan", run), name="deadline-scan"))
+            if settings.run_background_workers and settings.hotspot_scan_interval_s > 0:
+                scan = lambda: _hotspot_worker(settings, state["sessionmaker"])  # noqa: E731
+                workers.append(asyncio.create_task(supervise("hotspot-scan", scan), name="hotspot-scan"))
             try:
                 yield state
             finally:
-                if worker is not None:
+                for worker in workers:
                     worker.cancel()
-                    await asyncio.gather(worker, return_exceptions=True)
+                await asyncio.gather(*workers, return_exceptions=True)
 
     app.router.lifespan_context = lifespan
     return app

@@ -13,5 +13,6 @@ class Base(DeclarativeBase):
 def load_all() -> None:
     """Import every domain's models so that Base.metadata knows all tables (migrations, tests)."""
     from complaint_svc.complaints import models as _complaints  # noqa: F401
+    from complaint_svc.hotspots import models as _hotspots  # noqa: F401
     from complaint_svc.objects import models as _objects  # noqa: F401
     from complaint_svc.routing import models as _routing  # noqa: F401

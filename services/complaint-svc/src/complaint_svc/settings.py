@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from supervision_schemas.complaint import ComplaintChannel, ComplaintKind
 from supervision_schemas.identifiers import validate_region_code
+from supervision_schemas.signals import HotspotDimension
 from svc_runtime.settings import ServiceSettings
 
 
@@ -85,6 +86,25 @@ class ComplaintSettings(ServiceSettings):
         description='Known Open311 api_keys and their channel, JSON in OPEN311_API_KEYS: {"k1": "mobile_app"}; '
         "requests without api_key come from the public portal, an unknown key is refused.",
     )
+    hotspot_scan_interval_s: float = Field(
+        default=600.0, ge=0, description="How often hot spots are looked for and published (0: never in process)."
+    )
+    hotspot_window_days: int = Field(default=7, ge=1, le=366, description="Hot spots count the last N days.")
+    hotspot_min_count: int = Field(default=5, ge=1, description="Complaints in the window a hot spot needs at least.")
+    hotspot_min_growth: float = Field(
+        default=0.5, ge=0, description="...and growth over the window before (0.5: half as many again); any if none."
+    )
+    hotspot_grow_step: float = Field(
+        default=0.5, ge=0, description="A hot spot is published again when it grew by this share since the last event."
+    )
+    hotspot_dimensions: list[HotspotDimension] = Field(
+        default_factory=lambda: list(HotspotDimension), description="What complaints are clustered by (JSON list)."
+    )
+    hotspot_region_digits: int = Field(default=6, ge=2, le=6, description="Region hot spots by county (6) or city (4).")
+    hotspot_industry_digits: int = Field(
+        default=2, ge=0, le=4, description="Industry hot spots by GB/T 4754 division (2 digits after the letter)."
+    )
+    hotspot_limit: int = Field(default=100, ge=1, le=1000, description="Most clusters examined per dimension.")
     pii_key: str = Field(
         default=_DEV_PII_KEY.decode(),
         description="Fernet key (url-safe base64, 32 bytes) that encrypts complainants' personal data at rest; "

@@ -113,6 +113,7 @@ class Complaint(IDMixin, TimestampMixin, Base):
         Index("ix_complaints_region_received", "region_code", "received_at"),
         Index("ix_complaints_department_status", "department_id", "status"),
         Index("ix_complaints_status_received", "status", "received_at"),
+        Index("ix_complaints_received", "received_at"),
         Index("ix_complaints_target_object", "target_object_id", postgresql_where=text("target_object_id IS NOT NULL")),
         Index("ix_complaints_target_uscc", "target_uscc", postgresql_where=text("target_uscc IS NOT NULL")),
         Index(

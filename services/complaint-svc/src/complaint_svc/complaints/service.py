@@ -382,8 +382,12 @@ async def intake(
     principal: str,
     idempotency_key: str | None,
     attributes: dict[str, Any] | None = None,
+    upstream_due: datetime | None = None,
 ) -> tuple[Complaint, bool]:
-    """Receive a complaint: replay of a known submission, else link, route, merge or open, and publish."""
+    """Receive a complaint: replay of a known submission, else link, route, merge or open, and publish.
+
+    `upstream_due` is the reply deadline a dispatching platform set: it binds when earlier than ours.
+    """
     digest = request_hash(body)
     if idempotency_key:
         existing = await _replay(session, principal, idempotency_key, digest)
@@ -473,6 +477,8 @@ async def intake(
         submitted_by=principal[:200],
         **ctx.vault.columns(body.complainant.person()),
     )
+    if upstream_due is not None:
+        c.handle_due = min(c.handle_due, upstream_due) if c.handle_due else upstream_due
     master = await _find_master(session, ctx, c)
     if master is not None:
         c.status = ComplaintStatus.MERGED.value

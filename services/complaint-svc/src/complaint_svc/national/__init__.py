@@ -1,0 +1,1 @@
+"""Complaints dispatched by the national (or provincial) complaint platform, arriving as events."""
