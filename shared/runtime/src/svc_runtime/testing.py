@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+import warnings
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from svc_runtime.devstack import infra
 from svc_runtime.devstack.procs import port_open
 from svc_runtime.devstack.topology import Profile, profile
+from svc_runtime.kafka import ensure_topics, topic_specs
+from svc_runtime.settings import ServiceSettings
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +46,66 @@ def stack() -> Iterator[Profile]:
         infra.stop_redis(p)
     if not was_running["postgres"]:
         infra.stop_postgres(p)
+
+
+async def _partitions_on_broker(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """The topics' partitions as the broker has them (not as the registry says they should be)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return [TopicPartition(t["topic"], p["partition"]) for t in described for p in t.get("partitions", [])]
+
+
+async def _commit_ends(settings: ServiceSettings, group: str, topics: Sequence[str]) -> None:
+    await ensure_topics(settings, topic_specs(topics))
+    partitions = await _partitions_on_broker(settings.kafka_bootstrap, topics)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        request_timeout_ms=10_000,
+        retry_backoff_ms=200,
+    )
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        for tp, offset in ends.items():
+            consumer.seek(tp, offset)
+        # the embedded broker's "end" may name the last record rather than the next offset: read past it
+        for tp, records in (await consumer.getmany(timeout_ms=1000)).items():
+            ends[tp] = max(ends[tp], records[-1].offset + 1)
+        await consumer.commit(dict(ends))
+    finally:
+        await consumer.stop()
+
+
+async def skip_history(
+    settings: ServiceSettings, group: str, topics: Sequence[str], *, patience_s: float = 150
+) -> None:
+    """Commit a consumer group's offsets at the end of its topics: a new deployment that starts from now.
+
+    The shared test broker keeps every event the other suites published (tens of thousands); a fresh
+    group would otherwise read all of them before the events of the test. While other suites load the
+    broker an offsets request can time out, so each attempt runs on a fresh client and is retried with
+    backoff; should the broker never answer, the group reads from the start (slower, just as correct
+    when the test's data is unique to the run).
+    """
+    loop = asyncio.get_running_loop()
+    give_up, delay = loop.time() + patience_s, 0.5
+    while True:
+        try:
+            await asyncio.wait_for(_commit_ends(settings, group, topics), timeout=45)
+            return
+        except (KafkaError, TimeoutError, OSError) as exc:
+            if loop.time() + delay > give_up:
+                warnings.warn(f"{group} reads its topics from the start: {exc!r}", stacklevel=2)
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 8.0)
 
 
 def random_ref(prefix: str) -> str:
