@@ -243,9 +243,15 @@ class TestItemListImport:
         )
         diff = {d["field"] for d in r.json()["differences"]}
         assert {"measures", "legal_basis", "legal_bases", "status", "version"} == diff
-        events = [r[0].rsplit(".", 2)[-2] for r in await query(catalog.url, "SELECT event_type FROM outbox_events")]
+        rows = await query(catalog.url, "SELECT payload, headers FROM outbox_events ORDER BY seq")
+        parsed = [from_kafka(p, [(k, v.encode()) for k, v in h.items()]) for p, h in rows]
+        events = [e.type.rsplit(".", 2)[-2] for e in parsed]
         assert events.count("adjusted") == 1
         assert events.count("abolished") == 1
+        (event,) = [e for e in parsed if e.type.endswith("adjusted.v1")]
+        assert event.subject == adjusted["id"]
+        assert event.data.changed_fields == ["measures", "legal_basis"]  # type: ignore[attr-defined]
+        assert event.data.version == 2  # type: ignore[attr-defined]
 
     async def test_gbk_file_with_chinese_headings_and_broken_bytes(self, catalog: Catalog) -> None:
         headings = [

@@ -1,7 +1,7 @@
 """Bulk import jobs: a list file is read and checked in Python chunk by chunk, then written set-based.
 
-Each chunk is one transaction: its valid rows go through COPY into a temporary staging table and one
-`INSERT ... ON CONFLICT` into the catalog, with their versions, legal bases, code allocations,
+Each chunk is one transaction: its valid rows go through COPY into a temporary staging table, then
+one `INSERT` (new items) and one `UPDATE` (changed items) into the catalog, with their versions, legal bases, code allocations,
 events (outbox, by COPY), per-row errors and change-report lines. A row is all or nothing; a bad
 row never stops the others. Items are keyed by list and code (`import_key`), and a row whose
 content equals the catalog's is left alone, so running the same file again changes nothing.
@@ -59,6 +59,7 @@ from supervision_schemas.envelope import CloudEvent
 from svc_runtime import outbox
 from svc_runtime.db import utc_now
 from svc_runtime.logging import request_id_var
+from svc_runtime.outbox import OutboxEvent
 from svc_runtime.problems import Problem
 from svc_runtime.scope import DataScope, region_prefix
 
@@ -133,34 +134,37 @@ _TYPE_NAMES: dict[type[CloudEvent], tuple[str, str]] = {
 }
 
 
-def event_row(
-    event_type: type[CloudEvent], subject: str, version: int, data: dict[str, Any], time_text: str
-) -> dict[str, Any]:
-    """The outbox row of an event built from values checked already (what `outbox.outbox_row` writes).
+# The outbox rows a chunk COPYs (the columns `outbox.stage_rows` fills; headers as JSON text).
+OUTBOX_COLUMNS = ("event_id", "event_type", "topic", "key", "headers", "payload")
 
-    The id names the item, its version and the event type: unique, and the same if a chunk is retried.
+
+class EventRows:
+    """Outbox rows of events built from values checked already (what `outbox.outbox_row` writes), for one chunk.
+
+    An event id names the item, its version and the event type: unique, and the same if a chunk is retried.
+    The headers are written as JSON text once per event, from parts that need no escaping (ids, type names,
+    the time) and the request id, escaped once.
     """
-    type_name, short = _TYPE_NAMES[event_type]
-    event_id = f"{subject}:{version}:{short}"
-    headers = {
-        "ce_id": event_id,
-        "ce_source": SOURCE,
-        "ce_type": type_name,
-        "ce_specversion": "1.0",
-        "ce_time": time_text,
-        "ce_subject": subject,
-        "content-type": "application/json",
-    }
-    if request_id := request_id_var.get():
-        headers["x-request-id"] = request_id
-    return {
-        "event_id": event_id,
-        "event_type": type_name,
-        "topic": event_type.topic,
-        "key": subject,
-        "headers": headers,
-        "payload": orjson.dumps(data, default=str),
-    }
+
+    def __init__(self, time_text: str) -> None:
+        request_id = request_id_var.get()
+        tail = f',"x-request-id":{orjson.dumps(request_id).decode()}' if request_id else ""
+        self._headers = {
+            event_type: (
+                f'","ce_source":"{SOURCE}","ce_type":"{type_name}","ce_specversion":"1.0","ce_time":"{time_text}"'
+                ',"ce_subject":"',
+                f'","content-type":"application/json"{tail}}}',
+            )
+            for event_type, (type_name, _) in _TYPE_NAMES.items()
+        }
+
+    def row(self, event_type: type[CloudEvent], subject: str, version: int, data: dict[str, Any]) -> tuple[Any, ...]:
+        """The row in the order of `OUTBOX_COLUMNS`."""
+        type_name, short = _TYPE_NAMES[event_type]
+        event_id = f"{subject}:{version}:{short}"
+        middle, end = self._headers[event_type]
+        headers = f'{{"ce_id":"{event_id}{middle}{subject}{end}'
+        return (event_id, type_name, event_type.topic, subject, headers, orjson.dumps(data, default=str))
 
 
 def uuid4_strings(n: int) -> Iterator[str]:
@@ -204,7 +208,7 @@ class Prepared:
     counts: Counts
     errors: list[RowError]
     stage: list[tuple[Any, ...]]
-    events: list[dict[str, Any]]
+    events: list[tuple[Any, ...]]
     now: datetime
     bases: list[tuple[Any, ...]]
 
@@ -355,7 +359,8 @@ class ItemImport:
         watch.start()
         self.refused.update(chunk.refused)
         now = utc_now()
-        now_text, event_time = rfc3339(now), now.isoformat()
+        now_text = rfc3339(now)
+        event_rows = EventRows(now.isoformat())
         new_ids = uuid4_strings(len(chunk.rows))
         rows: list[ItemRow] = chunk.rows
         errors = list(chunk.errors)
@@ -369,7 +374,7 @@ class ItemImport:
         watch.lap("lookup")
         stage: list[tuple[Any, ...]] = []
         bases: list[tuple[Any, ...]] = []
-        events: list[dict[str, Any]] = []
+        events: list[tuple[Any, ...]] = []
         source, scope, mains, refused = self.source, self.scope, self.mains, self.refused
         for row, key in zip(rows, keys, strict=True):
             found: list[RowError] = []
@@ -512,12 +517,12 @@ class ItemImport:
                     "legal_basis": row.legal_basis,
                     "created_at": now_text,
                 }
-                events.append(event_row(ItemCreated, subject, version, created, event_time))
-                events.append(event_row(ItemPublished, subject, version, published, event_time))
+                events.append(event_rows.row(ItemCreated, subject, version, created))
+                events.append(event_rows.row(ItemPublished, subject, version, published))
             else:
                 published["changed_fields"] = changed
                 published["reason"] = self.reason
-                events.append(event_row(ItemAdjusted, subject, version, published, event_time))
+                events.append(event_rows.row(ItemAdjusted, subject, version, published))
             stage.append(
                 (
                     item_id,
@@ -558,7 +563,10 @@ class ItemImport:
             await driver.execute(sql.STAGE_DDL)
             await driver.copy_records_to_table("catalog_import_stage", records=stage, columns=list(sql.STAGE_COLUMNS))
             watch.lap("stage")
-            await driver.execute(sql.UPSERT)
+            if counts.added:
+                await driver.execute(sql.INSERT_NEW)
+            if counts.changed:
+                await driver.execute(sql.UPDATE_CHANGED)
             watch.lap("upsert")
             await driver.execute(sql.ALLOCATE)
             watch.lap("allocate")
@@ -570,7 +578,7 @@ class ItemImport:
                 await driver.execute(sql.CLOSE_VERSIONS, now)
             await driver.execute(sql.VERSIONS, self.comment, self.reason, self.job.created_by, now)
             watch.lap("versions")
-            await outbox.stage_rows(session, events)
+            await driver.copy_records_to_table(OutboxEvent.__tablename__, records=events, columns=list(OUTBOX_COLUMNS))
             watch.lap("events")
             await driver.execute(sql.CHANGES, self.job.id)
         await _write_errors(session, self.job.id, prepared.errors)

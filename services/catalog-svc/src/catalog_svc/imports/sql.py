@@ -73,10 +73,14 @@ STAGE_DDL = """
     ) ON COMMIT DELETE ROWS
 """
 _UPDATED = [c for c in ITEM_COLUMNS if c not in ("id", "code", "import_key", "source", "created_at", "published_at")]
-UPSERT = f"""
+# New items are a plain insert (no speculative insertion: their ids are fresh, their codes were checked free).
+INSERT_NEW = f"""
     INSERT INTO supervision_items ({", ".join(ITEM_COLUMNS)})
-    SELECT {", ".join(ITEM_COLUMNS)} FROM catalog_import_stage
-    ON CONFLICT (id) DO UPDATE SET {", ".join(f"{c} = excluded.{c}" for c in _UPDATED)}
+    SELECT {", ".join(ITEM_COLUMNS)} FROM catalog_import_stage WHERE is_new
+"""
+UPDATE_CHANGED = f"""
+    UPDATE supervision_items i SET {", ".join(f"{c} = s.{c}" for c in _UPDATED)}
+    FROM catalog_import_stage s WHERE i.id = s.id AND NOT s.is_new
 """
 ALLOCATE = """
     INSERT INTO code_allocations (code, target, prefix, sequence, scheme_id, scheme_version, record_id)
