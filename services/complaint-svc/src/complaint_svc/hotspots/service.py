@@ -145,7 +145,7 @@ async def clusters(
         select(
             r.key,
             func.max(r.name).label("label"),
-            count.label("count"),
+            count.label("n"),
             func.count().filter(r.received_at < start).label("previous"),
             func.count().filter(current, r.kind == "report").label("reports"),
             func.max(r.region_code).label("region_code"),
@@ -171,7 +171,7 @@ async def clusters(
             dimension=dimension,
             key=row.key,
             label=_label(dimension, row),
-            count=row.count,
+            count=row.n,
             previous=row.previous,
             reports=row.reports,
             region_code={
