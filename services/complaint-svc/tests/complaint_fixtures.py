@@ -119,6 +119,6 @@ async def svc(stack: Profile, test_issuer: TestIssuer) -> AsyncIterator[Svc]:
             )
             return objects == len(seeded) and depts == len(departments)
 
-        await eventually(views_ready, timeout=60)
+        await eventually(views_ready, timeout=120)
         yield svc
     await engine.dispose()

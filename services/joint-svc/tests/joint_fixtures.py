@@ -115,7 +115,7 @@ class Joint:
                 "SELECT count(*) FROM joint_departments WHERE department_id = ANY(:ids)", ids=ids
             ) == len(ids)
 
-        await eventually(known, timeout=60)
+        await eventually(known, timeout=120)
 
     async def scalar(self, sql: str, **params: Any) -> Any:
         async with self.engine.connect() as conn:
