@@ -81,10 +81,13 @@ def _key(dimension: HotspotDimension, settings: ComplaintSettings) -> ColumnElem
             return func.rpad(func.substr(c.region_code, 1, settings.hotspot_region_digits), 6, "0")
         case HotspotDimension.OBJECT:
             # the object key risk-svc uses (USCC, else obj:<id>); a target known by name only by its name
-            return func.coalesce(
-                c.target_uscc,
-                literal("obj:") + cast(c.target_object_id, String),
-                literal("name:") + c.target_name_core,
+            return func.left(
+                func.coalesce(
+                    c.target_uscc,
+                    literal("obj:") + cast(c.target_object_id, String),
+                    literal("name:") + c.target_name_core,
+                ),
+                300,
             )
 
 
