@@ -1,19 +1,24 @@
 """ASGI entry point of catalog-svc."""
 
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
 from catalog_svc.coding.endpoints import router as coding_router
 from catalog_svc.imports.endpoints import export_router
 from catalog_svc.imports.endpoints import router as imports_router
+from catalog_svc.imports.service import fail_interrupted
 from catalog_svc.inspection.endpoints import router as inspection_router
 from catalog_svc.items.endpoints import router as items_router
 from catalog_svc.laws.endpoints import articles_router, tasks_router
 from catalog_svc.laws.endpoints import router as laws_router
 from catalog_svc.review.endpoints import router as owners_router
 from catalog_svc.validation.endpoints import router as validation_router
-from svc_runtime.app import ServiceSpec, create_service_app
+from svc_runtime.app import ServiceSpec, State, create_service_app
 from svc_runtime.settings import ServiceSettings
 
 spec = ServiceSpec(
@@ -52,8 +57,26 @@ spec = ServiceSpec(
 )
 
 
+_log = logging.getLogger("catalog_svc")
+
+
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
-    return create_service_app(spec, settings or ServiceSettings(service_name="catalog-svc"))
+    app = create_service_app(spec, settings or ServiceSettings(service_name="catalog-svc"))
+    runtime_lifespan = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with runtime_lifespan(app) as runtime_state:
+            state: State = runtime_state  # type: ignore[assignment]
+            try:
+                # import jobs run in the process that took the upload: those a stopped process left are failed
+                await fail_interrupted(state["sessionmaker"])
+            except Exception:
+                _log.exception("could not check for interrupted import jobs")
+            yield runtime_state
+
+    app.router.lifespan_context = lifespan
+    return app
 
 
 app = create_app()

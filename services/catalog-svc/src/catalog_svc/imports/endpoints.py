@@ -6,11 +6,8 @@ import asyncio
 import csv
 import hashlib
 import io
-import os
-import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -43,10 +40,6 @@ NOT_FOUND = {404: {"description": "No such job in your scope"}}
 class UnsupportedFile(Problem):
     status = 415
     title = "Unsupported file"
-
-
-def spool_dir() -> Path:
-    return Path(os.environ.get("CATALOG_SPOOL_DIR") or Path(tempfile.gettempdir()) / "catalog-spool")
 
 
 async def _job(session: AsyncSession, job_id: uuid.UUID, scope: DataScope) -> ImportJob:
@@ -120,7 +113,7 @@ async def upload_list(
     else:
         source_name = source.value
         region = _list_region(source, list_region, scope)
-    spool = spool_dir()
+    spool = import_service.spool_dir()
     spool.mkdir(parents=True, exist_ok=True)
     job_id = uuid.uuid4()
     path = spool / f"{job_id}.{file_format.value}"

@@ -14,11 +14,12 @@ import contextlib
 import gc
 import logging
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -889,13 +890,68 @@ def _relaxed_garbage_collection() -> Iterator[None]:
             gc.set_threshold(*saved)
 
 
-async def _job_lock(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
-    """A connection of its own holding the import lock (imports run one at a time; the next one waits)."""
+# Each job holds a lock of its own from the moment its task starts until its outcome is written; a queued or
+# running job whose lock nobody holds was left behind by a process that stopped (crash, kill, restart).
+_JOB_KEY = "hashtextextended('catalog-import-job:' || CAST(:job AS text), 0)"
+ORPHAN_GRACE = timedelta(seconds=60)
+"""A queued job is only taken for orphaned after this long: its task takes the job's lock a moment after upload."""
+
+
+def interrupted_message(status: JobStatus) -> str:
+    if status is JobStatus.QUEUED:
+        return "interrupted: the service stopped before this job started; nothing was imported. Upload the file again"
+    return (
+        "interrupted: the service stopped while this job was running; the chunks written before it stopped are "
+        "kept. Upload the file again: rows already imported are left as they are, the others are imported"
+    )
+
+
+async def _job_guard(sessionmaker: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> Any:
+    """A connection of its own holding the job's lock (and, later, the import lock: imports run one at a time)."""
     engine = sessionmaker.kw["bind"]
     connection = await engine.connect()
     await connection.execution_options(isolation_level="AUTOCOMMIT")
-    await connection.execute(text(f"SELECT pg_advisory_lock({_LOCK_KEY})"))
+    await connection.execute(text(f"SELECT pg_advisory_lock({_JOB_KEY})"), {"job": str(job_id)})
     return connection
+
+
+async def orphaned(session: AsyncSession, job_id: uuid.UUID) -> bool:
+    """True when no process works on the job; the transaction then holds the job's lock until it ends."""
+    return bool(await session.scalar(text(f"SELECT pg_try_advisory_xact_lock({_JOB_KEY})"), {"job": str(job_id)}))
+
+
+async def _fail_orphans(session: AsyncSession, jobs: Sequence[tuple[uuid.UUID, JobStatus, str]]) -> list[uuid.UUID]:
+    failed = []
+    for job_id, status, file_format in jobs:
+        if not await orphaned(session, job_id):
+            continue
+        await session.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job_id)
+            .values(status=JobStatus.FAILED, error=interrupted_message(status), finished_at=utc_now())
+        )
+        (spool_dir() / f"{job_id}.{file_format}").unlink(missing_ok=True)
+        failed.append(job_id)
+    return failed
+
+
+async def fail_interrupted(sessionmaker: async_sessionmaker[AsyncSession]) -> list[uuid.UUID]:
+    """Mark the jobs a stopped process left queued or running as failed, saying so (run at start-up)."""
+    async with sessionmaker() as session, session.begin():
+        jobs = (
+            await session.execute(
+                select(ImportJob.id, ImportJob.status, ImportJob.format).where(
+                    or_(
+                        ImportJob.status == JobStatus.RUNNING,
+                        and_(ImportJob.status == JobStatus.QUEUED, ImportJob.created_at < utc_now() - ORPHAN_GRACE),
+                    )
+                )
+            )
+        ).all()
+        failed = await _fail_orphans(session, [tuple(j) for j in jobs])
+    if failed:
+        _log.warning("import jobs interrupted by a stop marked failed", extra={"job_ids": [str(j) for j in failed]})
+    return failed
 
 
 async def _import(
@@ -939,54 +995,57 @@ async def run_job(
 ) -> None:
     """Import a spooled file; the job row records progress after every chunk and the outcome at the end."""
     final, error = JobStatus.FAILED, None
+    guard = await _job_guard(sessionmaker, job_id)
     try:
-        job = None
-        for _ in range(100):  # the row is committed with the upload request, which may still be finishing
-            async with sessionmaker() as session:
-                job = await session.get(ImportJob, job_id)
-            if job is not None:
-                break
-            await asyncio.sleep(0.05)
-        if job is None:
-            return
-        encoding = await asyncio.to_thread(detect_encoding, path) if job.format != FileFormat.XLSX else None
-        async with sessionmaker() as session, session.begin():
-            previous = await session.scalar(previous_job(job.kind, job.source, job.list_region))
-            await session.execute(
-                update(ImportJob)
-                .where(ImportJob.id == job_id)
-                .values(
-                    status=JobStatus.RUNNING,
-                    encoding=encoding,
-                    started_at=utc_now(),
-                    previous_job_id=previous.id if previous else None,
-                )
-            )
-        touched = 0
-        lock = await _job_lock(sessionmaker)
         try:
+            job = None
+            for _ in range(100):  # the row is committed with the upload request, which may still be finishing
+                async with sessionmaker() as session:
+                    job = await session.get(ImportJob, job_id)
+                if job is not None:
+                    break
+                await asyncio.sleep(0.05)
+            if job is None or job.status is not JobStatus.QUEUED:
+                return
+            encoding = await asyncio.to_thread(detect_encoding, path) if job.format != FileFormat.XLSX else None
+            async with sessionmaker() as session, session.begin():
+                previous = await session.scalar(previous_job(job.kind, job.source, job.list_region))
+                await session.execute(
+                    update(ImportJob)
+                    .where(ImportJob.id == job_id)
+                    .values(
+                        status=JobStatus.RUNNING,
+                        encoding=encoding,
+                        started_at=utc_now(),
+                        previous_job_id=previous.id if previous else None,
+                    )
+                )
+            touched = 0
+            await guard.execute(text(f"SELECT pg_advisory_lock({_LOCK_KEY})"))
             with _relaxed_garbage_collection():
                 touched = await _import(sessionmaker, job, path, encoding, scope)
+            if touched and cache is not None:
+                await cache.bump()
+            final = JobStatus.DONE
+        except UnreadableFile as exc:
+            error = str(exc)
+        except Exception as exc:
+            _log.exception("import job failed", extra={"job_id": str(job_id)})
+            error = (
+                f"the import stopped ({type(exc).__name__}); the chunks written before are kept: run the file again "
+                "(rows already imported are left as they are)"
+            )
         finally:
-            await lock.execute(text(f"SELECT pg_advisory_unlock({_LOCK_KEY})"))
-            await lock.close()
-        if touched and cache is not None:
-            await cache.bump()
-        final = JobStatus.DONE
-    except UnreadableFile as exc:
-        error = str(exc)
-    except Exception as exc:
-        _log.exception("import job failed", extra={"job_id": str(job_id)})
-        error = (
-            f"the import stopped ({type(exc).__name__}); the chunks written before are kept: run the file again "
-            "(rows already imported are left as they are)"
-        )
+            path.unlink(missing_ok=True)
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(ImportJob).where(ImportJob.id == job_id).values(status=final, error=error, finished_at=utc_now())
+            )
     finally:
-        path.unlink(missing_ok=True)
-    async with sessionmaker() as session, session.begin():
-        await session.execute(
-            update(ImportJob).where(ImportJob.id == job_id).values(status=final, error=error, finished_at=utc_now())
-        )
+        # the outcome is written before the locks go: nobody ever sees a running job without its lock
+        with contextlib.suppress(Exception):
+            await guard.execute(text("SELECT pg_advisory_unlock_all()"))
+        await guard.close()
 
 
 def readable_jobs(scope: DataScope) -> Any:
@@ -997,8 +1056,11 @@ def readable_jobs(scope: DataScope) -> Any:
 
 
 async def running_twin(session: AsyncSession, job: ImportJob) -> ImportJob | None:
-    """A queued or running job of the same file for the same list (an upload sent twice)."""
-    return await session.scalar(
+    """A queued or running job of the same file for the same list (an upload sent twice).
+
+    A twin left behind by a process that stopped is marked failed instead, so the file can be imported again.
+    """
+    twin = await session.scalar(
         select(ImportJob)
         .where(
             ImportJob.kind == job.kind,
@@ -1010,3 +1072,16 @@ async def running_twin(session: AsyncSession, job: ImportJob) -> ImportJob | Non
         )
         .limit(1)
     )
+    if twin is None:
+        return None
+    if twin.status is JobStatus.QUEUED and twin.created_at > utc_now() - ORPHAN_GRACE:
+        return twin
+    if await _fail_orphans(session, [(twin.id, twin.status, twin.format)]):
+        await session.refresh(twin)
+        return None
+    return twin
+
+
+def spool_dir() -> Path:
+    """Where uploaded files wait for their job (`CATALOG_SPOOL_DIR`, else a folder in the temporary directory)."""
+    return Path(os.environ.get("CATALOG_SPOOL_DIR") or Path(tempfile.gettempdir()) / "catalog-spool")
