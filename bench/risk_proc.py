@@ -40,9 +40,8 @@ class TimedConsumer(EventConsumer):
 
 
 async def main(db_url: str, topic: str, group: str, bootstrap: str, mode: str, expected: int) -> None:
-    settings = ServiceSettings(
-        service_name="bench-risk", database_url=db_url, kafka_bootstrap=bootstrap, outbox_poll_interval_s=0.05
-    )
+    # The service's own configuration (relay woken by NOTIFY, 0.5 s poll as a fallback), not a tuned one.
+    settings = ServiceSettings(service_name="bench-risk", database_url=db_url, kafka_bootstrap=bootstrap)
     engine = create_engine(db_url, pool_size=4)
     processor = SignalProcessor(settings, scoring=mode == "scoring", topics=(topic,), group=group)
     consumer = TimedConsumer(settings, create_sessionmaker(engine), processor.subscription())
