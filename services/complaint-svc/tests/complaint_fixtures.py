@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-from complaint_helpers import CITY, REGION, Svc, new_uscc, now, publish, skip_history
+from complaint_helpers import CITY, REGION, Svc, new_uscc, now, publish
 
 from complaint_svc.main import build_spec, create_app
 from complaint_svc.settings import ComplaintSettings
@@ -15,7 +15,15 @@ from supervision_schemas.auth import Change, DepartmentChanged, DepartmentChange
 from supervision_schemas.datahub import ObjectCreated, ObjectData, ObjectKind
 from svc_runtime.db import create_engine
 from svc_runtime.devstack.topology import Profile
-from svc_runtime.testing import TestIssuer, create_database, eventually, random_ref, serve_in_process, settings_for
+from svc_runtime.testing import (
+    TestIssuer,
+    create_database,
+    eventually,
+    random_ref,
+    serve_in_process,
+    settings_for,
+    skip_history,
+)
 
 DEPARTMENTS = {
     # name: (department type, region)

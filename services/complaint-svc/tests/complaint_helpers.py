@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
-import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
 from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,7 +16,7 @@ from complaint_svc.settings import ComplaintSettings
 from supervision_schemas.envelope import CloudEvent
 from supervision_schemas.identifiers import uscc_check_char
 from svc_runtime.cloudevents import from_kafka, to_kafka
-from svc_runtime.kafka import create_producer, ensure_topics, topic_specs
+from svc_runtime.kafka import create_producer
 from svc_runtime.testing import TestIssuer
 
 # A county and city of this run only (valid GB/T 2260 shape in province 34): the Kafka topics keep other
@@ -99,62 +93,3 @@ def complaint_body(**overrides: Any) -> dict[str, Any]:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _partitions(settings: ComplaintSettings, topics: Sequence[str]) -> list[TopicPartition]:
-    """The topics' partitions as the broker has them (a topic auto-created before it was declared may have fewer)."""
-    await ensure_topics(settings, topic_specs(topics))
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=10_000)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(list(topics))
-    finally:
-        await admin.close()
-    return [TopicPartition(t["topic"], p["partition"]) for t in described for p in t.get("partitions", [])]
-
-
-async def _commit_ends(settings: ComplaintSettings, group: str, topics: Sequence[str]) -> None:
-    partitions = await _partitions(settings, topics)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        group_id=group,
-        enable_auto_commit=False,
-        request_timeout_ms=10_000,
-        retry_backoff_ms=200,
-    )
-    await consumer.start()
-    try:
-        ends = await consumer.end_offsets(partitions)
-        consumer.assign(partitions)
-        for tp, offset in ends.items():
-            consumer.seek(tp, offset)
-        # the dev broker's "end" may name the last record rather than the next offset: read past it
-        for tp, records in (await consumer.getmany(timeout_ms=1000)).items():
-            ends[tp] = max(ends[tp], records[-1].offset + 1)
-        await consumer.commit(dict(ends))
-    finally:
-        await consumer.stop()
-
-
-async def skip_history(
-    settings: ComplaintSettings, group: str, topics: Sequence[str], *, patience_s: float = 150
-) -> None:
-    """Commit the group's offsets at the end of its topics, so that the views read only this run's events.
-
-    The shared test broker holds every object and department other suites published. While they load
-    it an offsets request can time out, so each attempt runs on a fresh client and is retried with
-    backoff; should the broker never answer, the views read the topics from the start instead (slower,
-    just as correct: the seeds are unique to the run).
-    """
-    loop = asyncio.get_running_loop()
-    give_up, delay = loop.time() + patience_s, 0.5
-    while True:
-        try:
-            await asyncio.wait_for(_commit_ends(settings, group, topics), timeout=45)
-            return
-        except (KafkaError, TimeoutError, OSError) as exc:
-            if loop.time() + delay > give_up:
-                warnings.warn(f"{group} reads its topics from the start: {exc!r}", stacklevel=2)
-                return
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 8.0)

@@ -10,16 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-import warnings
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest_asyncio
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import KafkaError
 from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -32,8 +28,16 @@ from supervision_schemas.identifiers import uscc_check_char
 from svc_runtime.cloudevents import to_kafka
 from svc_runtime.db import create_engine
 from svc_runtime.devstack.topology import Profile
-from svc_runtime.kafka import create_producer, ensure_topics, topic_specs
-from svc_runtime.testing import TestIssuer, create_database, eventually, random_ref, serve_in_process, settings_for
+from svc_runtime.kafka import create_producer
+from svc_runtime.testing import (
+    TestIssuer,
+    create_database,
+    eventually,
+    random_ref,
+    serve_in_process,
+    settings_for,
+    skip_history,
+)
 
 
 def new_uscc(prefix: str = "11341600") -> str:
@@ -149,64 +153,6 @@ def make_depts(suffix: str, region: str = "341602") -> dict[str, Dept]:
         "health": Dept(uuid.uuid4(), f"谯城区卫健委{suffix}", region, "health"),
         "ecology": Dept(uuid.uuid4(), f"谯城区生态环境分局{suffix}", region, "ecology_environment"),
     }
-
-
-async def _partitions(settings: JointSettings, topics: Sequence[str]) -> list[TopicPartition]:
-    """The topics' partitions as the broker has them (a topic auto-created before it was declared may have fewer)."""
-    await ensure_topics(settings, topic_specs(topics))
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=10_000)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(list(topics))
-    finally:
-        await admin.close()
-    return [TopicPartition(t["topic"], p["partition"]) for t in described for p in t.get("partitions", [])]
-
-
-async def _commit_ends(settings: JointSettings, group: str, topics: Sequence[str]) -> None:
-    partitions = await _partitions(settings, topics)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
-        group_id=group,
-        enable_auto_commit=False,
-        request_timeout_ms=10_000,
-        retry_backoff_ms=200,
-    )
-    await consumer.start()
-    try:
-        ends = await consumer.end_offsets(partitions)
-        consumer.assign(partitions)
-        for tp, offset in ends.items():
-            consumer.seek(tp, offset)
-        # the dev broker's "end" may name the last record rather than the next offset: read past it
-        for tp, records in (await consumer.getmany(timeout_ms=1000)).items():
-            ends[tp] = max(ends[tp], records[-1].offset + 1)
-        await consumer.commit(dict(ends))
-    finally:
-        await consumer.stop()
-
-
-async def skip_history(settings: JointSettings, group: str, topics: Sequence[str], *, patience_s: float = 150) -> None:
-    """Commit the group's offsets at the end of its topics: a new deployment that starts from now.
-
-    The test broker keeps every event other suites published (tens of thousands of warnings); a
-    fresh consumer group would otherwise read all of them before the events of the test. While other
-    suites load the shared broker an offsets request can time out, so each attempt runs on a fresh
-    client and is retried with backoff; should the broker never answer, the group reads the topics
-    from the start instead: slower, and just as correct, since every test uses keys of its own.
-    """
-    loop = asyncio.get_running_loop()
-    give_up, delay = loop.time() + patience_s, 0.5
-    while True:
-        try:
-            await asyncio.wait_for(_commit_ends(settings, group, topics), timeout=45)
-            return
-        except (KafkaError, TimeoutError, OSError) as exc:
-            if loop.time() + delay > give_up:
-                warnings.warn(f"{group} reads its topics from the start: {exc!r}", stacklevel=2)
-                return
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 8.0)
 
 
 @contextlib.asynccontextmanager
