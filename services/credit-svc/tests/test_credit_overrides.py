@@ -9,12 +9,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from credit_helpers import GRADE_CHANGED, Credit, new_object, outbox, query, seed
+from credit_helpers import GRADE_CHANGED, LIST_CHANGED, Credit, new_object, outbox, query, seed
 from sqlalchemy import text
 
 from credit_svc.dates import today
 from credit_svc.overrides.service import sweep_overrides
-from supervision_schemas.credit import GradeChanged
+from supervision_schemas.credit import GradeChanged, ListEntryChanged
 from svc_runtime.db import create_engine, create_sessionmaker
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -43,6 +43,11 @@ def abnormal(object_id: uuid.UUID) -> dict[str, object]:
 
 async def grade_events(credit: Credit, object_id: uuid.UUID) -> list[GradeChanged]:
     return [e for e in await outbox(credit.url, GRADE_CHANGED, str(object_id)) if isinstance(e, GradeChanged)]
+
+
+async def list_actions(credit: Credit, object_id: uuid.UUID) -> list[tuple[str, str]]:
+    events = await outbox(credit.url, LIST_CHANGED, str(object_id))
+    return [(e.data.list_type.value, e.data.action.value) for e in events if isinstance(e, ListEntryChanged)]
 
 
 async def grade(credit: Credit, object_id: uuid.UUID) -> dict[str, Any]:
@@ -191,6 +196,26 @@ class TestOverride:
         assert (await sweep(credit))["started"] >= 1
         g = await grade(credit, object_id)
         assert (g["risk_class"], g["trigger"], g["trigger_ref"]) == ("A", "override", ov["id"])
+
+    async def test_rule_lists_follow_the_overridden_class(self, credit_quiet: Credit) -> None:
+        credit = credit_quiet
+        object_id = await graded_object(credit)
+        admin = credit.headers("department_admin", region="341600", department=uuid.uuid4())
+        r = await credit.client.post(
+            "/v1/lists",
+            json={"list_type": "black", "name": "重点监管名单", "criteria": "D类", "auto_classes": ["D"]},
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        assert await list_actions(credit, object_id) == []
+        ov = await credit.client.post(f"/v1/grades/{object_id}/overrides", json=override())
+        assert ov.status_code == 201, ov.text
+        assert await list_actions(credit, object_id) == [("black", "added")]
+        lifted = await credit.client.post(
+            f"/v1/overrides/{ov.json()['id']}/lift", json={"reason": "复核后撤销人工调整"}
+        )
+        assert lifted.status_code == 200, lifted.text
+        assert await list_actions(credit, object_id) == [("black", "added"), ("black", "removed")]
 
 
 class TestRefusals:

@@ -314,21 +314,24 @@ WITH st AS (
            ov.id AS override_id, ov.reason AS ov_reason, ov.valid_until AS ov_until,
            o.uscc, o.name, o.region_code, o.department_id, o.industry_code,
            g.risk_class AS old_class, g.score AS old_score, g.scheme_id AS old_scheme_id,
-           h.contributions AS old_contributions,
+           -- (a subquery, not a join: read only for the rows that pass the filter below)
+           (SELECT h.contributions FROM credit_grade_history h
+            WHERE h.id = g.history_id AND g.scheme_id = st.scheme_id) AS old_contributions,
            nextval(pg_get_serial_sequence('credit_grade_history', 'id')) AS history_id
     FROM credit_grade_stage st
     JOIN grading_schemes sc ON sc.id = st.scheme_id
     JOIN credit_objects o ON o.object_id = st.object_id AND o.input_version = st.input_version AND o.status = 'active'
     LEFT JOIN credit_grades g ON g.object_id = st.object_id
-    LEFT JOIN credit_grade_history h ON h.id = g.history_id AND g.scheme_id = st.scheme_id
-    LEFT JOIN LATERAL (
-        -- the manual override in force today, if its class is one of the scheme's
-        SELECT v.id, v.risk_class, v.reason, v.valid_until, (e.n - 1)::int4 AS rank
+    LEFT JOIN (
+        -- the manual overrides in force today (few: one hash join, not a probe per staged row), with the
+        -- rank of their class in each staged scheme (an override to a class the scheme lacks does not apply)
+        SELECT v.object_id, s.id AS scheme_id, v.id, v.risk_class, v.reason, v.valid_until, (e.n - 1)::int4 AS rank
         FROM credit_grade_overrides v
-        JOIN LATERAL jsonb_array_elements(sc.classes) WITH ORDINALITY AS e(x, n) ON e.x ->> 'label' = v.risk_class
-        WHERE v.object_id = st.object_id AND v.status = 'active'
-          AND v.valid_from <= CAST(:today AS date) AND v.valid_until > CAST(:today AS date)
-    ) ov ON TRUE
+        CROSS JOIN grading_schemes s
+        JOIN LATERAL jsonb_array_elements(s.classes) WITH ORDINALITY AS e(x, n) ON e.x ->> 'label' = v.risk_class
+        WHERE v.status = 'active' AND v.valid_from <= CAST(:today AS date) AND v.valid_until > CAST(:today AS date)
+          AND s.id IN (SELECT DISTINCT scheme_id FROM credit_grade_stage)
+    ) ov ON ov.object_id = st.object_id AND ov.scheme_id = st.scheme_id
     WHERE g.object_id IS NULL
        OR (g.input_version <= st.input_version
            AND (g.score, g.risk_class, g.automatic_class, g.override_id)

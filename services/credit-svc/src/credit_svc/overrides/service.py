@@ -230,8 +230,12 @@ WITH cand AS (
 SELECT c.object_id, cur.id AS current_id, g.override_id
 FROM cand c
 JOIN credit_grades g ON g.object_id = c.object_id
+JOIN credit_objects o ON o.object_id = c.object_id AND o.status = 'active'
 LEFT JOIN credit_grade_overrides cur ON cur.object_id = c.object_id AND cur.status = 'active'
      AND cur.valid_from <= CAST(:today AS date) AND cur.valid_until > CAST(:today AS date)
+     -- (an override to a class the grade's scheme lacks does not apply: the write path skips it too)
+     AND EXISTS (SELECT 1 FROM grading_schemes s CROSS JOIN LATERAL jsonb_array_elements(s.classes) AS e(x)
+                 WHERE s.id = g.scheme_id AND e.x ->> 'label' = cur.risk_class)
 WHERE g.override_id IS DISTINCT FROM cur.id
 LIMIT :batch
 """
