@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -435,6 +436,59 @@ class TestWarnings:
             json={"outcome": "confirmed"},
             headers={"authorization": f"Bearer {other}"},
         )
+        assert r.status_code == 404, r.text
+
+
+class TestChallengers:
+    async def test_a_challenger_is_scored_in_the_shadow_and_never_warns(self, risk: Risk) -> None:
+        r = await risk.client.post(
+            "/v1/models/false_medical_ad/versions",
+            json={"rule": {"feature": "medical_ad_hits_30d", "op": ">=", "value": 1}},
+        )
+        assert r.status_code == 201, r.text
+        challenger = r.json()["version"]
+
+        async def registered() -> bool:
+            r = await risk.client.get("/v1/models/false_medical_ad/versions")
+            return any(v["version"] == challenger and v["status"] == "challenger" for v in r.json())
+
+        await eventually(registered, timeout=10)
+        await asyncio.sleep(1.2)  # the consumer re-reads the active versions at most once a second
+        uscc = new_uscc()
+        await publish(risk, [medical_ad(uscc, days_ago=d) for d in (1, 2, 3, 11)])
+
+        async def four() -> list[dict] | None:  # type: ignore[type-arg]
+            ws = await open_warnings(risk, uscc)
+            return ws if ws and ws[0]["evidence"]["features"]["medical_ad_hits_30d"] == 4 else None
+
+        warnings = await eventually(four, timeout=60)
+        assert len(warnings) == 1, warnings
+        assert warnings[0]["model_version"] != challenger, warnings  # the champion's, not the challenger's
+        shadow = await scalar(
+            risk.url,
+            "SELECT level || '/' || rule_matched || '/' || (features->>'medical_ad_hits_30d')::float FROM risk_shadow_scores "
+            "WHERE object_key = :k AND model_key = 'false_medical_ad' AND model_version = :v",
+            k=uscc,
+            v=challenger,
+        )
+        assert shadow in {f"{level}/true/4" for level in ("red", "orange", "yellow", "blue")}, shadow
+        published = await scalar(
+            risk.url,
+            "SELECT string_agg(DISTINCT convert_from(payload, 'UTF8')::jsonb #>> '{model,version}', ',') "
+            "FROM outbox_events WHERE key = :k",
+            k=uscc,
+        )
+        assert published == str(warnings[0]["model_version"])  # nothing was published for the challenger
+
+        r = await risk.client.post(f"/v1/warnings/{warnings[0]['id']}/feedback", json={"outcome": "confirmed"})
+        assert r.status_code == 201, r.text
+        r = await risk.client.get(f"/v1/models/false_medical_ad/versions/{challenger}/shadow")
+        assert r.status_code == 200, r.text
+        summary = r.json()
+        assert summary["status"] == "challenger"
+        for figure in ("objects_scored", "would_warn", "both_warned", "labelled", "true_positives"):
+            assert summary[figure] >= 1, summary
+        r = await risk.client.get("/v1/models/false_medical_ad/versions/999/shadow")
         assert r.status_code == 404, r.text
 
 

@@ -9,7 +9,13 @@ from fastapi import APIRouter, Path, Query
 from risk_svc.auth import RiskAdmin
 from risk_svc.riskmodels import service as model_service
 from risk_svc.riskmodels.models import ModelVersion, VersionStatus
-from risk_svc.riskmodels.schemas import ModelPrecision, ModelSummary, ModelVersionCreate, ModelVersionRead
+from risk_svc.riskmodels.schemas import (
+    ModelPrecision,
+    ModelSummary,
+    ModelVersionCreate,
+    ModelVersionRead,
+    ShadowSummary,
+)
 from svc_runtime.auth import CurrentPrincipal
 from svc_runtime.db import SessionDep
 
@@ -70,6 +76,12 @@ async def retrain(model_key: ModelKey, session: SessionDep, admin: RiskAdmin) ->
 async def promote(model_key: ModelKey, version: int, session: SessionDep, admin: RiskAdmin) -> ModelVersion:
     """Promote a challenger to champion; the old champion is retired."""
     return await model_service.promote(session, model_key, version)
+
+
+@router.get("/{model_key}/versions/{version}/shadow", response_model=ShadowSummary, responses={404: {}})
+async def shadow(model_key: ModelKey, version: int, session: SessionDep, principal: CurrentPrincipal) -> ShadowSummary:
+    """Compare a challenger's shadow scores (never published) with the champion's warnings and their labels."""
+    return await model_service.shadow_summary(session, model_key, version)
 
 
 @router.post(

@@ -7,7 +7,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, LargeBinary, String, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,3 +76,24 @@ class ModelVersion(Base):
             postgresql_where=text("status = 'champion'"),
         ),
     )
+
+
+class ShadowScore(Base):
+    """A challenger's latest score of an object, computed alongside the champion and never published."""
+
+    __tablename__ = "risk_shadow_scores"
+
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("risk_model_versions.id"), primary_key=True)
+    object_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    model_key: Mapped[str] = mapped_column(String(64))
+    model_version: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Double)
+    level: Mapped[str | None] = mapped_column(String(8), comment="The level it would have raised; null: no warning.")
+    rule_matched: Mapped[bool] = mapped_column(Boolean)
+    features: Mapped[dict[str, float]] = mapped_column(JSONB)
+    trigger_event_id: Mapped[str] = mapped_column(String(200))
+    first_scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    times: Mapped[int] = mapped_column(Integer, default=1)
+
+    __table_args__ = (Index("ix_risk_shadow_scores_model", "model_key", "object_key"),)

@@ -118,3 +118,24 @@ class ModelPrecision(BaseModel):
     period: str
     points: list[PrecisionPoint]
     flagged_versions: list[int]
+
+
+class ShadowSummary(BaseModel):
+    """How a challenger scored alongside the champion: what it would have raised, against the champion and the labels."""
+
+    model_key: str
+    version: int
+    status: VersionStatus
+    objects_scored: int = Field(description="Objects it scored (its rule selected them or its champion warned).")
+    would_warn: int = Field(description="Objects it would have raised a warning about.")
+    by_level: dict[WarningLevel, int]
+    both_warned: int = Field(description="Objects both it and the champion (another version) warned about.")
+    only_challenger: int
+    only_champion: int
+    labelled: int = Field(description="Scored objects whose champion warning was disposed of (the labels).")
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    precision: float | None = Field(description="On the disposed warnings; null without any it would have raised.")
+    recall: float | None
+    last_scored_at: datetime | None

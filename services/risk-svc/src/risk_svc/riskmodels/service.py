@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from risk_svc.riskmodels.builtin import BUILTIN, DEFAULT_BANDS, generate
 from risk_svc.riskmodels.conditions import Condition, features_of
 from risk_svc.riskmodels.models import EstimatorKind, ModelVersion, VersionStatus
-from risk_svc.riskmodels.schemas import Bands, ModelPrecision, ModelVersionCreate, PrecisionPoint
+from risk_svc.riskmodels.schemas import Bands, ModelPrecision, ModelVersionCreate, PrecisionPoint, ShadowSummary
 from risk_svc.riskmodels.training import train, validation_problems
 from risk_svc.warnings.models import Disposal
+from supervision_schemas.risk import WarningLevel
 from svc_runtime.db import utc_now
 from svc_runtime.problems import Conflict, NotFound, Problem
 
@@ -316,3 +317,56 @@ async def precision_over_time(session: AsyncSession, model_key: str, period: str
         )
     ).all()
     return ModelPrecision(model_key=model_key, period=period, points=points, flagged_versions=list(flagged))
+
+
+_SHADOW_SUMMARY = text(
+    """
+    WITH s AS (
+        SELECT s.object_key, s.level, s.scored_at,
+               EXISTS (SELECT 1 FROM risk_warnings w WHERE w.object_key = s.object_key AND w.model_key = s.model_key
+                       AND w.model_version <> s.model_version) AS champion_warned,
+               (SELECT bool_or(d.label) FROM risk_disposals d JOIN risk_warnings w ON w.id = d.warning_id
+                WHERE w.object_key = s.object_key AND w.model_key = s.model_key
+                  AND w.model_version <> s.model_version) AS label
+        FROM risk_shadow_scores s WHERE s.version_id = :version_id
+    )
+    SELECT count(*) AS objects_scored,
+           count(*) FILTER (WHERE level IS NOT NULL) AS would_warn,
+           count(*) FILTER (WHERE level = 'red') AS red, count(*) FILTER (WHERE level = 'orange') AS orange,
+           count(*) FILTER (WHERE level = 'yellow') AS yellow, count(*) FILTER (WHERE level = 'blue') AS blue,
+           count(*) FILTER (WHERE level IS NOT NULL AND champion_warned) AS both_warned,
+           count(*) FILTER (WHERE level IS NOT NULL AND NOT champion_warned) AS only_challenger,
+           count(*) FILTER (WHERE level IS NULL AND champion_warned) AS only_champion,
+           count(*) FILTER (WHERE label IS NOT NULL) AS labelled,
+           count(*) FILTER (WHERE level IS NOT NULL AND label) AS tp,
+           count(*) FILTER (WHERE level IS NOT NULL AND NOT label) AS fp,
+           count(*) FILTER (WHERE level IS NULL AND label) AS fn,
+           max(scored_at) AS last_scored_at
+    FROM s
+    """
+)
+
+
+async def shadow_summary(session: AsyncSession, model_key: str, version: int) -> ShadowSummary:
+    """Compare a version's shadow scores with what the champion raised and how those warnings were disposed of."""
+    row = await get_version(session, model_key, version)
+    r = (await session.execute(_SHADOW_SUMMARY, {"version_id": row.id})).one()
+    levels = {level: int(getattr(r, level.value)) for level in WarningLevel}
+    return ShadowSummary(
+        model_key=model_key,
+        version=version,
+        status=row.status,
+        objects_scored=r.objects_scored,
+        would_warn=r.would_warn,
+        by_level=levels,
+        both_warned=r.both_warned,
+        only_challenger=r.only_challenger,
+        only_champion=r.only_champion,
+        labelled=r.labelled,
+        true_positives=r.tp,
+        false_positives=r.fp,
+        false_negatives=r.fn,
+        precision=round(r.tp / (r.tp + r.fp), 4) if r.tp + r.fp else None,
+        recall=round(r.tp / (r.tp + r.fn), 4) if r.tp + r.fn else None,
+        last_scored_at=r.last_scored_at,
+    )

@@ -73,7 +73,7 @@ class SignalProcessor:
             return
         state = await feature_service.add_and_read(session, signals)
         vectors = state.vectors
-        models = await self.models.champions(session)
+        models = await self.models.active(session)
         await score_and_warn(session, signals, vectors, state.objects, models, self.source, state.open_warnings)
         self._cache_after_commit(session, vectors)
 
