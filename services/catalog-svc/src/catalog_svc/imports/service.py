@@ -306,6 +306,7 @@ class ItemImport:
         self._bases_json: dict[str, str] = {}
         self._refs: dict[str, orjson.Fragment] = {}
         self._basis_rows: dict[str, list[tuple[Any, ...]]] = {}
+        self._literals: dict[tuple[str, ...], str] = {}
         self.comment = f"imported from the {job.source} list (import job {job.id})"
         self.reason = f"adjusted by the {job.source} list import (job {job.id})"
 
@@ -324,6 +325,16 @@ class ItemImport:
             default_department=self.job.department_id,
             schemes=schemes,
         )
+
+    def _literal(self, values: list[str]) -> str:
+        """`values` as an array literal; lists repeat through a file, so each distinct one is written once."""
+        key = tuple(values)
+        hit = self._literals.get(key)
+        if hit is None:
+            if len(self._literals) >= 50_000:
+                self._literals.clear()
+            hit = self._literals[key] = sql.array_literal(values)
+        return hit
 
     def _bases(self, legal_basis: str, bases: list[tuple[str, str | None]]) -> str:
         """The legal bases of a row as a version snapshot holds them (JSON); `self._refs` as events carry them."""
@@ -376,7 +387,7 @@ class ItemImport:
         stage: list[tuple[Any, ...]] = []
         bases: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
-        source, scope, mains, refused = self.source, self.scope, self.mains, self.refused
+        source, scope, mains, refused, literal = self.source, self.scope, self.mains, self.refused, self._literal
         for row, key in zip(rows, keys, strict=True):
             found: list[RowError] = []
             existing = by_key.get(key)
@@ -527,7 +538,11 @@ class ItemImport:
             stage.append(
                 (
                     item_id,
-                    *values,
+                    *values[:12],
+                    literal(row.supervision_methods),
+                    literal(row.measures),
+                    literal(row.object_types),
+                    *values[15:],
                     row.code,
                     status,
                     version,
@@ -543,7 +558,7 @@ class ItemImport:
                     row.sequence,
                     row.scheme_id,
                     row.scheme_version,
-                    changed,
+                    literal(changed) if changed else None,
                     detail,
                     existing is None or "legal_basis" in changed_fields,
                     bases_json,

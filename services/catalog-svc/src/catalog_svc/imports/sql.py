@@ -63,25 +63,42 @@ STAGE_DDL = """
         id uuid, kind item_kind, parent_id uuid, name varchar(300), main_item_name varchar(300),
         item_type item_type, supervision_level supervision_level, implementing_department varchar(200),
         guiding_department varchar(200), department_id uuid, agency_uscc varchar(18), region_code varchar(6),
-        domain varchar(60), supervision_methods varchar(40)[], measures text[], object_types varchar(40)[],
+        domain varchar(60), supervision_methods text, measures text, object_types text,
         process text, result text, legal_basis text, random_check boolean, code varchar(14), status item_status,
         version integer, source item_source, import_key varchar(64), published_at timestamptz,
         created_at timestamptz, modified_at timestamptz, is_new boolean, row_number integer,
         parent_code varchar(14), prefix varchar(64), sequence integer, scheme_id varchar(60),
-        scheme_version integer, changed text[], detail jsonb, rebase boolean, bases jsonb,
+        scheme_version integer, changed text, detail jsonb, rebase boolean, bases jsonb,
         created_text text, published_text text
     ) ON COMMIT DELETE ROWS
 """
+# Array columns are staged as array literals (text, written once per distinct list by `array_literal`):
+# asyncpg's binary encoding of arrays (type checks per element) is a large part of encoding a staged row.
+ARRAYS = {"supervision_methods": "varchar(40)[]", "measures": "text[]", "object_types": "varchar(40)[]"}
+
+
+def _staged(column: str) -> str:
+    return f"s.{column}::{ARRAYS[column]}" if column in ARRAYS else f"s.{column}"
+
+
 _UPDATED = [c for c in ITEM_COLUMNS if c not in ("id", "code", "import_key", "source", "created_at", "published_at")]
 # New items are a plain insert (no speculative insertion: their ids are fresh, their codes were checked free).
 INSERT_NEW = f"""
     INSERT INTO supervision_items ({", ".join(ITEM_COLUMNS)})
-    SELECT {", ".join(ITEM_COLUMNS)} FROM catalog_import_stage WHERE is_new
+    SELECT {", ".join(_staged(c) for c in ITEM_COLUMNS)} FROM catalog_import_stage s WHERE s.is_new
 """
 UPDATE_CHANGED = f"""
-    UPDATE supervision_items i SET {", ".join(f"{c} = s.{c}" for c in _UPDATED)}
+    UPDATE supervision_items i SET {", ".join(f"{c} = {_staged(c)}" for c in _UPDATED)}
     FROM catalog_import_stage s WHERE i.id = s.id AND NOT s.is_new
 """
+
+
+def array_literal(values: list[str]) -> str:
+    """A PostgreSQL array literal of text values, every element quoted."""
+    quoted = (v.replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return "{" + ",".join(f'"{v}"' for v in quoted) + "}"
+
+
 ALLOCATE = """
     INSERT INTO code_allocations (code, target, prefix, sequence, scheme_id, scheme_version, record_id)
     SELECT code, 'item', prefix, sequence, scheme_id, scheme_version, id FROM catalog_import_stage WHERE is_new
@@ -104,8 +121,9 @@ VERSIONS = """
                'supervision_level', s.supervision_level, 'implementing_department', s.implementing_department,
                'guiding_department', s.guiding_department, 'department_id', s.department_id,
                'agency_uscc', s.agency_uscc, 'region_code', s.region_code, 'domain', s.domain,
-               'supervision_methods', to_jsonb(s.supervision_methods), 'measures', to_jsonb(s.measures),
-               'object_types', to_jsonb(s.object_types), 'process', s.process, 'result', s.result,
+               'supervision_methods', to_jsonb(s.supervision_methods::varchar(40)[]),
+               'measures', to_jsonb(s.measures::text[]), 'object_types', to_jsonb(s.object_types::varchar(40)[]),
+               'process', s.process, 'result', s.result,
                'legal_basis', s.legal_basis, 'legal_bases', s.bases, 'random_check', s.random_check,
                'status', s.status, 'version', s.version, 'source', s.source, 'published_at', s.published_text,
                'abolished_at', NULL, 'created_at', s.created_text
@@ -117,6 +135,6 @@ VERSIONS = """
 CHANGES = """
     INSERT INTO import_changes (job_id, change, row_number, code, item_id, fields, detail)
     SELECT $1, (CASE WHEN s.is_new THEN 'added' ELSE 'changed' END)::import_change_type, s.row_number, s.code,
-           s.id, coalesce(s.changed, '{}'), s.detail
+           s.id, coalesce(s.changed::varchar(60)[], '{}'), s.detail
     FROM catalog_import_stage s
 """
