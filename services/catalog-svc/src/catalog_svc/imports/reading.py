@@ -111,6 +111,24 @@ def _check_file(path: str, file_format: str, encoding: str, ctx: RowContext, out
         _send(out, ("error", f"{type(exc).__name__}: {exc}", None))
 
 
+def wants_process(path: Path) -> bool:
+    return path.stat().st_size >= PROCESS_MIN_BYTES
+
+
+async def start_checker() -> asyncio.subprocess.Process:
+    """Start a checking process; it loads its modules (about a second) while the job gets ready, then waits
+    for its file on standard input."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", __name__, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+
+
+async def stop_checker(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.kill()
+    await process.wait()
+
+
 class CheckedChunks:
     """Checked chunks of an item list; `seen` holds every code of the file once all chunks were taken.
 
@@ -118,14 +136,21 @@ class CheckedChunks:
     length-prefixed pickles to its standard output (the pipe bounds how far it runs ahead).
     """
 
-    def __init__(self, path: Path, file_format: FileFormat, encoding: str, ctx: RowContext) -> None:
+    def __init__(
+        self,
+        path: Path,
+        file_format: FileFormat,
+        encoding: str,
+        ctx: RowContext,
+        process: asyncio.subprocess.Process | None = None,
+    ) -> None:
         self._args = (path, file_format, encoding, ctx)
+        self._process = process
         self.seen: set[str] = set()
         self.ignored_columns: list[str] = []
 
     async def __aiter__(self) -> AsyncIterator[Chunk]:
-        path = self._args[0]
-        chunks = self._in_process() if path.stat().st_size >= PROCESS_MIN_BYTES else self._in_thread()
+        chunks = self._in_process() if self._process is not None else self._in_thread()
         async for chunk in chunks:
             yield chunk
 
@@ -142,9 +167,8 @@ class CheckedChunks:
 
     async def _in_process(self) -> AsyncIterator[Chunk]:
         path, file_format, encoding, ctx = self._args
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", __name__, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-        )
+        process = self._process
+        assert process is not None
         assert process.stdin is not None
         assert process.stdout is not None
         try:
@@ -170,9 +194,7 @@ class CheckedChunks:
                 else:
                     raise RuntimeError(value)
         finally:
-            if process.returncode is None:
-                process.kill()
-            await process.wait()
+            await stop_checker(process)
 
 
 def main() -> None:

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, Select, String, and_, any_, bindparam, or_, select, text, update
+from sqlalchemy import ARRAY, Select, String, and_, any_, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
 from catalog_svc.coding import service as coding_service
 from catalog_svc.coding.models import CodeTarget
-from catalog_svc.imports import sql
+from catalog_svc.imports import reading, sql
 from catalog_svc.imports.files import FileFormat, Reader, UnreadableFile, detect_encoding
 from catalog_svc.imports.models import ChangeType, ImportJob, ImportKind, JobStatus
 from catalog_svc.imports.reading import CHUNK_ROWS, CheckedChunks, Chunk, required
@@ -303,6 +303,7 @@ class ItemImport:
         self.laws: dict[str, uuid.UUID] = {}
         self.articles: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
         self.watch = Stopwatch()
+        self.accepted = 0  # rows accepted so far: each is an item of the list, in force
         self._bases_json: dict[str, str] = {}
         self._refs: dict[str, orjson.Fragment] = {}
         self._basis_rows: dict[str, list[tuple[Any, ...]]] = {}
@@ -567,6 +568,7 @@ class ItemImport:
                 )
             )
         watch.lap("resolve")
+        self.accepted += counts.accepted
         return Prepared(chunk.read, counts, errors, stage, events, now, bases)
 
     async def persist(self, session: AsyncSession, prepared: Prepared) -> Counts:
@@ -606,6 +608,13 @@ class ItemImport:
 
     async def remove_missing(self, session: AsyncSession) -> int:
         """Report the list's items that the file no longer has; abolish them if the job says so."""
+        in_list = await session.scalar(
+            select(func.count())
+            .select_from(SupervisionItem)
+            .where(list_condition(self.source, self.job.list_region), SupervisionItem.status != ItemStatus.ABOLISHED)
+        )
+        if (in_list or 0) <= self.accepted:  # every item of the list is a row this file had
+            return 0
         rows = (
             await session.execute(
                 select(SupervisionItem.id, SupervisionItem.code, SupervisionItem.kind, SupervisionItem.parent_id).where(
@@ -970,7 +979,12 @@ async def fail_interrupted(sessionmaker: async_sessionmaker[AsyncSession]) -> li
 
 
 async def _import(
-    sessionmaker: async_sessionmaker[AsyncSession], job: ImportJob, path: Path, encoding: str | None, scope: DataScope
+    sessionmaker: async_sessionmaker[AsyncSession],
+    job: ImportJob,
+    path: Path,
+    encoding: str | None,
+    scope: DataScope,
+    checker: asyncio.subprocess.Process | None,
 ) -> int:
     """Read, check and write the whole file; returns how many items it added, changed or abolished."""
     touched = 0
@@ -978,7 +992,7 @@ async def _import(
         items = ItemImport(job, scope)
         async with sessionmaker() as session:
             ctx = await items.load(session)
-        checked = CheckedChunks(path, FileFormat(job.format), encoding or "utf-8", ctx)
+        checked = CheckedChunks(path, FileFormat(job.format), encoding or "utf-8", ctx, checker)
         touched += await _pipelined(sessionmaker, checked, items)
         items.seen = checked.seen
         while items.deferred:
@@ -986,8 +1000,10 @@ async def _import(
             async with sessionmaker() as session, session.begin():
                 counts = await items.write(session, Chunk(rows, [], 0, 0), final=True)
             touched += counts.added + counts.changed
+        items.watch.start()
         async with sessionmaker() as session, session.begin():
             touched += await items.remove_missing(session)
+        items.watch.lap("remove_missing")
         _log.info("import job timings", extra={"job_id": str(job.id), "seconds": items.watch.totals})
     else:
         reader = Reader(path, FileFormat(job.format), encoding or "utf-8", mapping_field)
@@ -1010,6 +1026,7 @@ async def run_job(
 ) -> None:
     """Import a spooled file; the job row records progress after every chunk and the outcome at the end."""
     final, error = JobStatus.FAILED, None
+    checker = None
     guard = await _job_guard(sessionmaker, job_id)
     try:
         try:
@@ -1022,6 +1039,8 @@ async def run_job(
                 await asyncio.sleep(0.05)
             if job is None or job.status is not JobStatus.QUEUED:
                 return
+            if job.kind is ImportKind.ITEMS and reading.wants_process(path):
+                checker = await reading.start_checker()
             encoding = await asyncio.to_thread(detect_encoding, path) if job.format != FileFormat.XLSX else None
             async with sessionmaker() as session, session.begin():
                 previous = await session.scalar(previous_job(job.kind, job.source, job.list_region))
@@ -1038,7 +1057,7 @@ async def run_job(
             touched = 0
             await guard.execute(text(f"SELECT pg_advisory_lock({_LOCK_KEY})"))
             with _relaxed_garbage_collection():
-                touched = await _import(sessionmaker, job, path, encoding, scope)
+                touched = await _import(sessionmaker, job, path, encoding, scope, checker)
             if touched and cache is not None:
                 await cache.bump()
             final = JobStatus.DONE
@@ -1051,6 +1070,8 @@ async def run_job(
                 "(rows already imported are left as they are)"
             )
         finally:
+            if checker is not None:
+                await reading.stop_checker(checker)
             path.unlink(missing_ok=True)
         async with sessionmaker() as session, session.begin():
             await session.execute(
