@@ -10,9 +10,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +63,147 @@ def detect_encoding(path: Path) -> str:
 # if unreadable, and then the reading errors). A plain tuple: chunks of them go to worker processes.
 Record = tuple[int, list[str] | dict[str, Any] | None, Sequence[tuple[int, str, str]]]
 _NO_ERRORS: tuple[tuple[int, str, str], ...] = ()
+_TOO_LONG = f"unreadable CSV: a cell is longer than {MAX_CELL_CHARS} characters (or a quote is never closed)"
+_READ_PIECE = 1 << 22  # characters read at a time when a file is cut into blocks
+
+
+def _row_record(row: int, cells: list[str], width: int, columns: Sequence[str], encoding: str) -> Record | None:
+    """The record of one parsed CSV row, or None for a blank row (shared by both ways of reading)."""
+    joined = "".join(cells)
+    if not joined or (joined[0].isspace() and not joined.strip()):
+        return None
+    if len(cells) == width and "\ufffd" not in joined:
+        return (row, cells, _NO_ERRORS)
+    errors = []
+    if "\ufffd" in joined:
+        errors.append((row, "row", f"bytes that are not valid {encoding} text"))
+    if len(cells) < width:
+        missing = ", ".join(columns[len(cells) :])
+        errors.append((row, "row", f"missing columns: {missing} (broken quoting or a short row)"))
+    elif len(cells) > width:
+        errors.append((row, "row", f"{len(cells)} cells but {width} columns in the header"))
+    return (row, None, errors)
+
+
+@dataclass(frozen=True)
+class Block:
+    """Lines of a CSV file that hold no quote, no NUL and no lone carriage return: each line is one
+    row and its cells are what lies between the delimiters, exactly as the csv module reads them.
+
+    The reading process only cuts the file into blocks (it counts lines and looks for those three
+    characters); the worker that cleans a block splits it into records with `records()`, which
+    gives what `Reader` gives for the same lines, row numbers included.
+    """
+
+    text: str
+    first_row: int
+    delimiter: str
+    columns: tuple[str, ...]
+    encoding: str
+
+    def records(self) -> list[Record]:
+        text = self.text.replace("\r\n", "\n") if "\r" in self.text else self.text
+        lines = text.split("\n")
+        if lines and not lines[-1]:
+            lines.pop()
+        width = len(self.columns)
+        delimiter = self.delimiter
+        out: list[Record] = []
+        append = out.append
+        for row, line in enumerate(lines, start=self.first_row):
+            cells = line.split(delimiter)
+            if len(line) > MAX_CELL_CHARS and any(len(c) > MAX_CELL_CHARS for c in cells):
+                append((row, None, [(row, "row", _TOO_LONG)]))
+                continue
+            record = _row_record(row, cells, width, self.columns, self.encoding)
+            if record is not None:
+                append(record)
+        return out
+
+
+class _Pieces:
+    """A text file read in large pieces: line by line for the csv module, or in blocks of whole lines.
+
+    Lines end as in a file opened with `newline=""` (at \\n, \\r\\n or a bare \\r); both ways of
+    taking text share one position, so a csv reader and `block` can take turns.
+    """
+
+    def __init__(self, fh: io.TextIOWrapper) -> None:
+        self.fh = fh
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        piece = self.fh.read(max(_READ_PIECE, len(self.buf) - self.pos))  # grows for very long lines
+        if not piece:
+            self.eof = True
+            return False
+        self.buf = self.buf[self.pos :] + piece
+        self.pos = 0
+        return True
+
+    def lines(self) -> Iterator[str]:
+        while True:
+            buf, pos = self.buf, self.pos
+            nl = buf.find("\n", pos)
+            cr = buf.find("\r", pos, nl if nl >= 0 else len(buf))
+            if cr >= 0 and (cr + 1 < len(buf) or self.eof):
+                end = cr + 2 if cr + 1 == nl else cr + 1
+            elif cr < 0 and nl >= 0:
+                end = nl + 1
+            elif self._more():
+                continue
+            else:
+                if self.pos < len(self.buf):
+                    rest, self.pos = self.buf[self.pos :], len(self.buf)
+                    yield rest
+                return
+            self.pos = end
+            yield buf[pos:end]
+
+    def block(self, lines: int) -> str | None:
+        """Up to `lines` whole lines that the csv module would split at the delimiters alone ("" at the
+        end of the file); None, taking nothing, if the next line has a quote, a NUL or a bare \\r."""
+        while True:
+            buf, pos = self.buf, self.pos
+            stop = len(buf) if self.eof else buf.rfind("\n", pos) + 1  # whole lines only, until the end
+            if stop <= pos and not self.eof:
+                if self._more():
+                    continue
+                buf, pos, stop = self.buf, self.pos, len(self.buf)
+            bad = _NEEDS_CSV(buf, pos, stop)
+            if bad is not None:
+                stop = buf.rfind("\n", pos, bad.start()) + 1
+                if stop <= pos:
+                    return None
+            end, taken = pos, 0
+            while taken < lines:
+                nl = buf.find("\n", end, stop)
+                if nl < 0:
+                    break
+                end, taken = nl + 1, taken + 1
+            if taken < lines and bad is None and not self.eof and self._more():
+                continue  # read on for more lines
+            if taken < lines and end < stop:
+                end = stop  # the last line of the file, without a line end
+            self.pos = end
+            return buf[pos:end]
+
+
+_NEEDS_CSV = re.compile('["\x00]|\r(?!\n)').search
+Part = list[Record] | Block
+Chunk = list[Part]
+
+
+def chunk_records(chunk: Chunk) -> list[Record]:
+    """The records of a chunk, in file order (a worker splits its blocks here)."""
+    out: list[Record] = []
+    for part in chunk:
+        out.extend(part.records() if isinstance(part, Block) else part)
+    return out
 
 
 @dataclass
@@ -113,21 +256,96 @@ class Reader:
                     yield (row, None, [(row, "row", f"unreadable CSV: {reason}")])
                     continue
                 row += 1
-                joined = "".join(cells)
-                if not joined or (joined[0].isspace() and not joined.strip()):
-                    continue
-                if len(cells) == width and "\ufffd" not in joined:
-                    yield (row, cells, _NO_ERRORS)
-                    continue
-                errors = []
-                if "\ufffd" in joined:
-                    errors.append((row, "row", f"bytes that are not valid {self.encoding} text"))
-                if len(cells) < width:
-                    missing = ", ".join(self.columns[len(cells) :])
-                    errors.append((row, "row", f"missing columns: {missing} (broken quoting or a short row)"))
-                elif len(cells) > width:
-                    errors.append((row, "row", f"{len(cells)} cells but {width} columns in the header"))
-                yield (row, None, errors)
+                record = _row_record(row, cells, width, self.columns, self.encoding)
+                if record is not None:
+                    yield record
+
+    def chunks(self, chunk_rows: int, skip: int = 0) -> Iterator[Chunk]:
+        """The records after the first `skip`, in chunks of at most `chunk_rows` (the same records as `iter`).
+
+        Runs of CSV lines that need no CSV parsing come as `Block`s, which the worker that cleans them
+        splits (reading a large file then costs this process little more than decoding it); other
+        lines are parsed here, with the same csv reader and the same row numbers as `iter`.
+        """
+        if self.file_format is FileFormat.CSV:
+            yield from self._csv_chunks(chunk_rows, skip)
+            return
+        records = iter(self)
+        for _ in islice(records, skip):
+            pass
+        while chunk := list(islice(records, chunk_rows)):
+            yield [chunk]
+
+    def _csv_chunks(self, chunk_rows: int, skip: int) -> Iterator[Chunk]:
+        csv.field_size_limit(MAX_CELL_CHARS)
+        with self._text() as fh:
+            sample = fh.read(64 * 1024)
+            fh.seek(0)
+            delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+            text = _Pieces(fh)
+            reader = csv.reader(text.lines(), delimiter=delimiter, strict=False)
+            try:
+                header = next(reader)
+            except (StopIteration, csv.Error) as exc:
+                raise UnreadableFile(f"the file has no readable header row ({exc or 'empty file'})") from None
+            self.columns = [self.header_field(h) for h in header]
+            self.ignored_columns = [h for h, c in zip(header, self.columns, strict=True) if c not in self.known_fields]
+            if not any(c in self.known_fields for c in self.columns):
+                raise UnreadableFile("no column of the header is known; see the import documentation for the names")
+            columns = tuple(self.columns)
+            width = len(columns)
+            row = 1
+
+            def parse(limit: int) -> list[Record]:
+                nonlocal row
+                out: list[Record] = []
+                while len(out) < limit:
+                    try:
+                        cells = next(reader)
+                    except StopIteration:
+                        break
+                    except csv.Error as exc:
+                        row += 1
+                        reason = str(exc)
+                        if "field larger than field limit" in reason:
+                            out.append((row, None, [(row, "row", _TOO_LONG)]))
+                        else:
+                            out.append((row, None, [(row, "row", f"unreadable CSV: {reason}")]))
+                        continue
+                    row += 1
+                    record = _row_record(row, cells, width, columns, self.encoding)
+                    if record is not None:
+                        out.append(record)
+                return out
+
+            while skip > 0 and (done := parse(min(skip, chunk_rows))):
+                skip -= len(done)
+            end = False
+            while not end:
+                chunk: Chunk = []
+                size = 0  # lines of blocks, records of parsed parts
+                while size < chunk_rows:
+                    block = text.block(chunk_rows - size)
+                    if block is None:  # a quote, NUL or bare carriage return: parsed here
+                        parsed = parse(1)
+                        if not parsed:
+                            end = True
+                            break
+                        if chunk and isinstance(chunk[-1], list):
+                            chunk[-1].extend(parsed)
+                        else:
+                            chunk.append(parsed)
+                        size += len(parsed)
+                        continue
+                    if not block:
+                        end = True
+                        break
+                    lines = block.count("\n") + (not block.endswith("\n"))
+                    chunk.append(Block(block, row + 1, delimiter, columns, self.encoding))
+                    row += lines
+                    size += lines
+                if chunk:
+                    yield chunk
 
     def _jsonl(self) -> Iterator[Record]:
         self.columns = []

@@ -13,7 +13,6 @@ from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datahub_svc.access import WriteScope
 from datahub_svc.bulk import driver
-from datahub_svc.ingestion.files import FileFormat, Reader, Record, UnreadableFile, detect_encoding
+from datahub_svc.ingestion.files import Chunk, FileFormat, Reader, UnreadableFile, detect_encoding
 from datahub_svc.ingestion.models import IdempotencyKey, IngestJob
 from datahub_svc.objects import service as object_service
-from datahub_svc.objects.prepare import ChunkResult, CleanContext, RowError, prepare_chunk
+from datahub_svc.objects.prepare import ChunkResult, CleanContext, RowError, prepare_file_chunk
 from datahub_svc.quality import service as quality_service
 from datahub_svc.settings import DatahubSettings
 from supervision_schemas.datahub import ObjectKind
@@ -291,27 +290,22 @@ async def _pipeline(
     region_code: str | None,
 ) -> None:
     loop = asyncio.get_running_loop()
-    records = iter(reader)
+    chunks = reader.chunks(options.chunk_rows, skip)
     pool = worker_pool(options.workers) if size >= options.inline_bytes else None
     depth = (options.workers + 1) if pool is not None else 1
 
-    def read_chunk() -> list[Record]:
-        if skip:
-            for _ in islice(records, skip):
-                pass
-        return list(islice(records, options.chunk_rows))
+    def read_chunk() -> Chunk | None:
+        return next(chunks, None)
 
     async def submit() -> tuple[str, asyncio.Future[ChunkResult]] | None:
-        nonlocal skip
         chunk = await asyncio.to_thread(read_chunk)
-        skip = 0
-        if not chunk:
+        if chunk is None:
             return None
         columns = reader.columns if reader.file_format is FileFormat.CSV else None
         now = object_service.now_rfc3339()
         if pool is None:
-            return now, asyncio.ensure_future(asyncio.to_thread(prepare_chunk, ctx, columns, chunk, now))
-        return now, loop.run_in_executor(pool, prepare_chunk, ctx, columns, chunk, now)
+            return now, asyncio.ensure_future(asyncio.to_thread(prepare_file_chunk, ctx, columns, chunk, now))
+        return now, loop.run_in_executor(pool, prepare_file_chunk, ctx, columns, chunk, now)
 
     async def apply(now: str, result: ChunkResult, previous: asyncio.Task[None] | None) -> None:
         """Write one chunk; it commits only after the chunk before it did (progress stays a prefix)."""

@@ -38,6 +38,7 @@ from datahub_svc.cleaning.standardise import (
     parse_phone,
     tsvector_literal,
 )
+from datahub_svc.ingestion.files import Chunk, chunk_records
 from datahub_svc.objects.schemas import ATTRIBUTE_MODELS, LegalPersonAttributes
 from datahub_svc.quality.rules import RULES_BY_ID
 from supervision_schemas.datahub import DATAHUB_OBJECTS_TOPIC, DATAHUB_QUALITY_TOPIC, ObjectKind
@@ -884,3 +885,8 @@ def prepare_chunk(
         seen[clean[1]] = row_number
         rows.append(clean)
     return ChunkResult(prepare_rows(rows, now), errors, len(records), len(rows), rejected, subjects)
+
+
+def prepare_file_chunk(ctx: CleanContext, columns: Sequence[str] | None, chunk: Chunk, now: str) -> ChunkResult:
+    """`prepare_chunk` for a chunk of a file as the reader cuts it (blocks are split into records here)."""
+    return prepare_chunk(ctx, columns, chunk_records(chunk), now)
