@@ -3,7 +3,8 @@ and the latency from an event committed in a producing service's outbox to the G
 
 The data set is generated in PostgreSQL: objects across 12 counties and 40 departments, about 1.5 signals
 (inspections, complaints, reports, third-party data, enforcement measures), 0.2 credit records (penalties,
-abnormal-operation, serious-violation, red and black entries, commendations) and 0.02 risk warnings per object.
+abnormal-operation, serious-violation, red and black entries, commendations), 0.02 risk warnings per object,
+and one manual class override (人工调整) in force per thousand objects.
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ GENERATE = [
                (ARRAY['F5251', 'Q8411', 'C1491', 'H6210', NULL])[1 + n % 5],
                1, now(), 1
         FROM bench_ids""",
+    # manual class overrides in force (人工调整): one object in a thousand
+    """INSERT INTO credit_grade_overrides (id, object_id, risk_class, status, reason, legal_basis, valid_from,
+            valid_until, region_code, department_id, decided_by)
+        SELECT gen_random_uuid(), o.object_id, (ARRAY['A', 'B', 'C', 'D'])[1 + (i.n / 1000) % 4], 'active',
+               '基准人工调整', '基准依据', CAST(:today AS date) - 10, CAST(:today AS date) + 80, o.region_code,
+               o.department_id, 'bench'
+        FROM bench_ids i JOIN credit_objects o USING (object_id) WHERE i.n % 1000 = 7""",
     """INSERT INTO credit_signals (object_id, origin_object_id, kind, occurred_on, source_ref)
         SELECT i.object_id, i.object_id,
                (ARRAY['inspection_passed', 'inspection_passed', 'inspection_failed', 'complaint', 'complaint',
@@ -105,6 +113,7 @@ INPUT_QUERIES = [
     "FROM credit_records",
     "SELECT object_id, level_rank, raised_at, closed_at FROM credit_warnings",
     "SELECT object_id, scheme_id, score, class_rank FROM credit_grades",
+    "SELECT object_id, risk_class, valid_from, valid_until FROM credit_grade_overrides WHERE status = 'active'",
 ]
 
 
@@ -219,8 +228,9 @@ async def full_recompute_figures(p: Profile) -> tuple[Figure, str]:
         notes=(
             f"{result['objects']:,} objects, {rows:,} input rows; recompute a month after the last one (every dated "
             f"input {SHIFT_DAYS} days older): {result['changed']:,} grades changed (history rows and GradeChanged "
-            "events written); baseline: fetching every input row (objects, signals, records, warnings, current "
-            "grades) with plain SELECTs. first_grading_*: every object graded for the first time (all written)"
+            "events written); one object in a thousand under a manual class override; baseline: fetching every "
+            "input row (objects, signals, records, warnings, current grades, overrides) with plain SELECTs. "
+            "first_grading_*: every object graded for the first time (all written)"
         ),
         extra={
             "objects": float(result["objects"]),
