@@ -506,12 +506,31 @@ class TestReportsAndRebuild:
         assert r.text.splitlines()[0].startswith("region,total,open,red")
 
     async def test_rebuild_replays_to_the_same_features(self, risk: Risk) -> None:
-        # The module's service reads topics of its own, so the replay is compared over all it holds.
+        # Signals of its own (with an object record, out of order and spread over days), on top of what
+        # earlier tests published; the module's service reads topics of its own, so the replay is
+        # compared over everything it holds.
+        uscc = new_uscc()
+        created = ObjectCreated.build(
+            source="/datahub-svc",
+            subject=str(uuid.uuid4()),
+            data=ObjectData(
+                object_id=uuid.uuid4(),
+                kind=ObjectKind.LEGAL_PERSON,
+                name="亳州某某诊所",
+                uscc=uscc,
+                region_code="341623",
+                department_id=uuid.uuid4(),
+                industry_code="Q8411",
+                version=1,
+                changed_at=datetime.now(UTC) - timedelta(days=3),
+            ),
+        )
+        await publish(risk, [medical_ad(uscc, days_ago=d, region="341623") for d in (5, 0, 12)] + [created])
         snapshot = (
-            "SELECT (SELECT string_agg(object_key || '/' || feature || '/' || day || '/' || round(value::numeric, 6),"
-            " ',' ORDER BY object_key, feature, day) FROM risk_feature_buckets) || ' | ' || "
-            "(SELECT string_agg(concat_ws('/', object_key, uscc, name, region_code, industry_code, department_id, "
-            "last_event_at), ',' ORDER BY object_key) FROM risk_objects)"
+            "SELECT coalesce((SELECT string_agg(object_key || '/' || feature || '/' || day || '/' || "
+            "round(value::numeric, 6), ',' ORDER BY object_key, feature, day) FROM risk_feature_buckets), '') "
+            "|| ' | ' || coalesce((SELECT string_agg(concat_ws('/', object_key, uscc, name, region_code, "
+            "industry_code, department_id, last_event_at), ',' ORDER BY object_key) FROM risk_objects), '')"
         )
 
         async def settled() -> object:  # every record published so far is applied

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import orjson
 import redis.asyncio as aioredis
-from aiokafka import TopicPartition
+from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from sqlalchemy import select, text, update
@@ -453,7 +453,7 @@ async def replay(
         last_move = last_report = loop.time()
         while remaining:
             fetched = await consumer.getmany(*remaining, timeout_ms=500, max_records=batch)
-            records = []
+            records: list[ConsumerRecord[bytes, bytes]] = []
             for tp, recs in fetched.items():
                 records.extend(r for r in recs if r.offset < end[tp])
             if records:
