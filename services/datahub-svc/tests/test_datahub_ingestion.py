@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from svc_runtime.testing import eventually
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 pytest_plugins = ["datahub_fixtures"]
 
+DATA = Path(__file__).parent / "data"
 HEADER = "对象类型,企业名称,统一社会信用代码,法定代表人,住所,行政区划代码,联系电话,成立日期,注册资本,信用等级\n"
 
 
@@ -121,11 +123,55 @@ class TestTraps:
         assert (job["rows_accepted"], job["rows_rejected"]) == (1, 2), job
 
     async def test_unreadable_files(self, hub: Hub) -> None:
-        r = await hub.client.post("/v1/ingest-jobs", files={"file": ("book.xlsx", b"PK\x03\x04")})
+        r = await hub.client.post("/v1/ingest-jobs", files={"file": ("book.xls", b"\xd0\xcf\x11\xe0")})
         assert r.status_code == 415, r.text
+        assert ".xlsx" in r.json()["detail"]
         job = await run_job(hub, b"foo,bar\n1,2\n")
         assert job["status"] == "failed"
         assert "no column" in job["error"]
+        broken = await run_job(hub, b"PK\x03\x04 not really a workbook", filename="book.xlsx")
+        assert broken["status"] == "failed"
+        assert "xlsx" in broken["error"]
+
+
+class TestSpreadsheets:
+    async def test_xlsx_rows_are_cleaned_and_reported_with_the_sheets_row_numbers(self, hub: Hub) -> None:
+        # Written by openpyxl (tests/data/make_objects_xlsx.py): a title row above the header, codes and
+        # phone numbers typed as numbers, real date cells, an empty row 7 and four bad rows.
+        content = (DATA / "objects.xlsx").read_bytes()
+        before = await object_count(hub)
+        job = await run_job(hub, content, filename="名录.xlsx", source="market-regulation")
+        assert job["status"] == "succeeded", job
+        assert (job["file_format"], job["rows_read"], job["rows_accepted"], job["rows_rejected"]) == (
+            "xlsx",
+            8,
+            4,
+            4,
+        ), job
+        assert job["created"] == 3, job
+        report = await errors_csv(hub, job["id"])
+        assert {(e["row"], e["field"]) for e in report} == {
+            ("5", "uscc"),
+            ("6", "established_on"),
+            ("8", "name"),
+            ("9", "region_code"),
+            ("11", "identity"),  # the same object as row 3: the later row is applied
+        }, report
+        assert await object_count(hub) - before == 3
+
+        first = (await hub.client.get("/v1/objects", params={"uscc": uscc(8100001)})).json()["items"][0]
+        assert (first["region_code"], first["credit_class"]) == ("341602", "C")
+        assert first["attributes"]["established_on"] == "2019-03-05"
+        second = (await hub.client.get("/v1/objects", params={"uscc": uscc(8100002)})).json()["items"][0]
+        assert second["attributes"]["established_on"] == "2020-01-02"
+        assert second["attributes"]["registered_capital"] == "1234.50"
+        assert second["credit_class"] == "B"
+        third = (await hub.client.get("/v1/objects", params={"uscc": uscc(8100007)})).json()["items"][0]
+        assert (third["name"], third["credit_class"]) == ("亳州市ABC 大药房", "B")
+
+        again = await run_job(hub, content, filename="名录.xlsx", source="market-regulation")
+        assert (again["status"], again["created"], again["updated"]) == ("succeeded", 0, 0), again
+        assert await object_count(hub) - before == 3
 
     async def test_read_only_roles_cannot_import(self, hub: Hub) -> None:
         r = await hub.client.post(

@@ -48,13 +48,19 @@ async def _job(session: AsyncSession, job_id: uuid.UUID, scope: DataScope) -> In
     "",
     status_code=202,
     response_model=IngestJobRead,
-    responses={403: {"description": "Read-only role"}, 415: {"description": "Not a CSV or JSON-lines file"}},
+    responses={403: {"description": "Read-only role"}, 415: {"description": "Not a CSV, XLSX or JSON-lines file"}},
 )
 async def upload_file(
     request: Request,
     session: SessionDep,
     scope: DataScopeDep,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8, UTF-8 with BOM or GBK; header row) or JSON lines.")],
+    file: Annotated[
+        UploadFile,
+        File(
+            description="CSV (UTF-8, UTF-8 with BOM or GBK; header row), XLSX (first worksheet; header row) "
+            "or JSON lines; the file name's extension tells which."
+        ),
+    ],
     kind: Annotated[
         ObjectKind | None, Form(description="Kind of every row that has no `kind` (对象类型) column.")
     ] = None,

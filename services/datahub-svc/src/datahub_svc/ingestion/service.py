@@ -217,9 +217,10 @@ async def run_object_job(
             return
         if job.write_scope is None and scope_check is not None:
             job.write_scope = scope_json(scope_check)
-        encoding = await asyncio.to_thread(detect_encoding, path)
+        file_format = FileFormat(job.file_format)
+        encoding = None if file_format is FileFormat.XLSX else await asyncio.to_thread(detect_encoding, path)
         reader = Reader(
-            path, FileFormat(job.file_format), encoding, object_service.header_field, object_service.KNOWN_FIELDS
+            path, file_format, encoding or "utf-8", object_service.header_field, object_service.KNOWN_FIELDS
         )
         ctx = _context(job)
         skip = job.rows_read  # records already committed by an earlier attempt
@@ -301,7 +302,7 @@ async def _pipeline(
         chunk = await asyncio.to_thread(read_chunk)
         if chunk is None:
             return None
-        columns = reader.columns if reader.file_format is FileFormat.CSV else None
+        columns = reader.columns if reader.file_format is not FileFormat.JSONL else None
         now = object_service.now_rfc3339()
         if pool is None:
             return now, asyncio.ensure_future(asyncio.to_thread(prepare_file_chunk, ctx, columns, chunk, now))
