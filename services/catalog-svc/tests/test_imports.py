@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
-from catalog_fixtures import OTHER_DEPT, Catalog
+from catalog_fixtures import OTHER_DEPT, Catalog, item_body
 from sqlalchemy import text
 
 from catalog_svc.imports import reading, xlsx
@@ -423,3 +423,54 @@ class TestCheckingProcess:
         job = await run(catalog, b"foo,bar\n1,2\n")
         assert job["status"] == "failed"
         assert "no column" in job["error"]
+
+
+class TestBadReferencesAndCodes:
+    async def test_bad_codes_and_references_are_refused_by_row(self, catalog: Catalog) -> None:
+        taken = item_body(code="34000001000700", region_code="340000", department_id=None)
+        r = await catalog.client.post("/v1/items", json=taken, headers=catalog.as_admin())
+        assert r.status_code == 201, r.text
+        rows = [
+            row("34000001000100", "对食品生产经营者的监督检查"),
+            row("34000001000101", "对食品生产企业的监督检查", parent="34000001000100"),
+            row("34000001000102", "子项之子", parent="34000001000101"),
+            row("34000001000201", "自己的子项", parent="34000001000201"),
+            row("34000001000301", "循环甲", parent="34000001000302"),
+            row("34000001000302", "循环乙", parent="34000001000301"),
+            {**row("34000001000400", "校验位错误"), "agency_uscc": "91341600MA2N0K6X6A"},
+            row("99000001000500", "区划段错误"),
+            row("34000001000700", "编码已被占用"),
+        ]
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=[*HEADER, "agency_uscc"], restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+        job = await run(catalog, buffer.getvalue().encode())
+        assert job["status"] == "done", job
+        assert (job["rows_accepted"], job["rows_rejected"], job["added"]) == (2, 7, 2), job
+        r = await catalog.client.get(
+            f"/v1/import-jobs/{job['id']}/errors", params={"limit": 100}, headers=catalog.as_dept(region="340000")
+        )
+        errors = {(e["row_number"], e["field"]): e["reason"] for e in r.json()["items"]}
+        assert sorted(errors) == [
+            (4, "parent_code"),
+            (5, "parent_code"),
+            (6, "parent_code"),
+            (7, "parent_code"),
+            (8, "agency_uscc"),
+            (9, "code"),
+            (10, "code"),
+        ], errors
+        assert "sub item itself" in errors[(4, "parent_code")]
+        assert "its own main item" in errors[(5, "parent_code")]
+        assert errors[(6, "parent_code")] == (
+            "34000001000302 (row 7) is a sub item itself (two levels only) (the two rows name each other)"
+        )
+        assert "34000001000301 (row 6) was refused" in errors[(7, "parent_code")]
+        assert "check character" in errors[(8, "agency_uscc")]
+        assert "an item entered in the catalog" in errors[(10, "code")]
+        # nothing of a refused row is left behind: two items imported, the one entered before untouched
+        codes = [c for (c,) in await query(catalog.url, "SELECT code FROM supervision_items ORDER BY code")]
+        assert codes == ["34000001000100", "34000001000101", "34000001000700"]
+        allocated = await query(catalog.url, "SELECT count(*) FROM code_allocations WHERE code LIKE '3400000100%'")
+        assert allocated[0][0] == 3

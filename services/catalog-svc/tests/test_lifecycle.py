@@ -100,6 +100,29 @@ class TestLifecycle:
         assert r.json()["current_status"] == "draft"
         assert r.headers["content-type"] == "application/problem+json"
 
+    async def test_unreviewed_and_returned_items_cannot_be_published(self, catalog: Catalog) -> None:
+        r = await catalog.client.post("/v1/items", json=item_body(), headers=catalog.as_dept())
+        item_id = r.json()["id"]
+        r = await catalog.client.post(f"/v1/items/{item_id}/submit", headers=catalog.as_dept())
+        assert r.json()["status"] == "submitted"
+        r = await catalog.client.post(f"/v1/items/{item_id}/publish", headers=catalog.as_dept())
+        assert r.status_code == 409, r.text
+        assert r.json()["current_status"] == "submitted"
+        r = await catalog.client.patch(f"/v1/items/{item_id}", json={"name": "改名"}, headers=catalog.as_dept())
+        assert r.status_code == 409, r.text  # under review: not edited in place either
+        r = await catalog.client.post(
+            f"/v1/items/{item_id}/review",
+            json={"decision": "return", "comment": "设定依据条款不准确"},
+            headers=catalog.as_dept(REVIEW_DEPT),
+        )
+        assert r.json()["status"] == "returned"
+        r = await catalog.client.post(f"/v1/items/{item_id}/publish", headers=catalog.as_dept())
+        assert r.status_code == 409, r.text
+        assert r.json()["current_status"] == "returned"
+        item = (await catalog.client.get(f"/v1/items/{item_id}", headers=catalog.as_dept())).json()
+        assert (item["code"], item["status"], item["name"]) == (None, "returned", "对食品生产经营者的监督检查")
+        assert "published" not in await outbox_types(catalog.url)
+
     async def test_published_item_cannot_be_edited_in_place(self, catalog: Catalog) -> None:
         item = await published_item(catalog)
         r = await catalog.client.patch(f"/v1/items/{item['id']}", json={"name": "改名"}, headers=catalog.as_dept())

@@ -388,6 +388,8 @@ class ItemImport:
         stage: list[tuple[Any, ...]] = []
         bases: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
+        # in the last pass, the rows still waiting for a main item: one may name another (a sub item) as its main
+        waiting = {r.code: r for r in rows} if final else {}
         source, scope, mains, refused, literal = self.source, self.scope, self.mains, self.refused, self._literal
         for row, key in zip(rows, keys, strict=True):
             found: list[RowError] = []
@@ -417,6 +419,16 @@ class ItemImport:
                     elif not final:
                         self.deferred.append(row)
                         continue
+                    elif (other_sub := waiting.get(row.parent_code)) is not None:
+                        circle = " (the two rows name each other)" if other_sub.parent_code == row.code else ""
+                        found.append(
+                            (
+                                row.row,
+                                "parent_code",
+                                f"{row.parent_code} (row {other_sub.row}) is a sub item itself (two levels only)"
+                                + circle,
+                            )
+                        )
                     else:
                         found.append(
                             (row.row, "parent_code", f"no main item {row.parent_code} in the file or the catalog")
