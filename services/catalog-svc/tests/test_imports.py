@@ -283,6 +283,19 @@ class TestItemListImport:
         item = (await catalog.client.get("/v1/items", params={"q": "药品零售"}, headers=catalog.as_admin())).json()
         assert item["items"][0]["legal_basis"] == "《中华人民共和国药品管理法》第九十九条"
 
+    async def test_utf16_text_is_read_and_other_encodings_are_named(self, catalog: Catalog) -> None:
+        # Excel's "Unicode text": UTF-16 with its byte-order mark, tab-separated
+        text_ = "\t".join(HEADER) + "\n" + "\n".join("\t".join(r[h] for h in HEADER) for r in province_list())
+        job = await run(catalog, text_.encode("utf-16"), "清单.txt")
+        assert (job["status"], job["encoding"], job["added"], job["rows_rejected"]) == ("done", "utf-16", 4, 0), job
+        # Big5 is neither UTF-8 nor GBK: the headings make no sense read as GBK, and the job says why
+        headings = ["事項編碼", "事項名稱", "事項類型", "監管層級", "實施部門", "行政區劃代碼", "設定依據"]
+        job = await run(catalog, (",".join(headings) + "\n34000001000100,對食品生產經營者的監督檢查\n").encode("big5"))
+        assert job["status"] == "failed", job
+        assert "not UTF-8" in job["error"]
+        assert "UTF-8 or GBK" in job["error"]
+        assert (await catalog.client.get("/v1/items", headers=catalog.as_admin())).json()["total"] == 4
+
     async def test_file_level_problems_fail_the_job_or_the_upload(self, catalog: Catalog) -> None:
         job = await run(catalog, b"name,region_code\n\xe9\xa3\x9f,340000\n")
         assert job["status"] == "failed"

@@ -51,9 +51,12 @@ def format_for(filename: str) -> FileFormat:
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) if the whole file decodes as UTF-8, else GB18030 (a superset of GBK)."""
+    """UTF-16 when the file starts with its byte-order mark (Excel's "Unicode text"), UTF-8 (with or without BOM)
+    if the whole file decodes as UTF-8, else GB18030 (a superset of GBK)."""
     with path.open("rb") as fh:
         head = fh.read(3)
+        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            return "utf-16"
         fh.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
@@ -98,7 +101,15 @@ class Reader:
         self.columns = [self.header_field(h) for h in header]
         self.ignored_columns = [h for h, c in zip(header, self.columns, strict=True) if c is None and h.strip()]
         if not any(self.columns):
-            raise UnreadableFile("no column of the header is known; see the import documentation for the names")
+            guessed = ""
+            if self.encoding == "gb18030":
+                guessed = (
+                    " (the file is not UTF-8, so it was read as GBK: if the header is right, the file has another"
+                    " encoding; save it as CSV in UTF-8 or GBK)"
+                )
+            raise UnreadableFile(
+                f"no column of the header is known{guessed}; see the import documentation for the column names"
+            )
 
     def _cells(self, row: int, cells: list[str], encoding: str | None) -> Record:
         errors = []
