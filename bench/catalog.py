@@ -313,7 +313,8 @@ async def bulk_import(p: Profile, issuer: TestIssuer) -> Figure:
         check(rate / copy_rate, ">=", 0.25),
         ratio(rate, copy_rate),
         notes=f"POST /v1/import-jobs with a {len(data) / 1e6:.1f} MB CSV of {IMPORT_ROWS} items until the job is done "
-        "(parse, check, staging COPY, upsert, versions, legal bases, code ledger, 2 events per item); "
+        "(parse, check, staging COPY, insert, versions, legal bases, code ledger, change report, 2 events per "
+        "item); "
         "baseline: raw COPY of the same rows into supervision_items",
         extra={
             "import_s": round(import_s, 2),
