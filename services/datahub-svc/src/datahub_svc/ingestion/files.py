@@ -583,6 +583,7 @@ class Reader:
             )
         while header and not header[-1].strip():
             header.pop()
+        sheet.too_long = False  # a long title or header cell says nothing about the rows
         self.columns = [self.header_field(h) for h in header]
         self.ignored_columns = [h for h, c in zip(header, self.columns, strict=True) if c not in self.known_fields]
         if not any(c in self.known_fields for c in self.columns):
