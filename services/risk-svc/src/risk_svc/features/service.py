@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any, TypeVar
 
 import orjson
@@ -357,6 +358,7 @@ _RETRY_ATTEMPTS = 8
 _RETRY_FIRST_DELAY_S = 0.5
 _RETRY_MAX_DELAY_S = 10.0
 _CALL_TIMEOUT_S = 30.0
+_APPLY_TIMEOUT_S = 300.0
 _STALL_TIMEOUT_S = 180.0
 _PROGRESS_EVERY_S = 2.0
 
@@ -375,6 +377,7 @@ async def with_retries(
     *,
     attempts: int = _RETRY_ATTEMPTS,
     first_delay_s: float = _RETRY_FIRST_DELAY_S,
+    timeout_s: float = _CALL_TIMEOUT_S,
 ) -> T:
     """Await `call()`, retrying timeouts and retriable broker errors with exponential backoff.
 
@@ -384,7 +387,7 @@ async def with_retries(
     delay = first_delay_s
     for attempt in range(1, attempts + 1):
         try:
-            return await asyncio.wait_for(call(), _CALL_TIMEOUT_S)
+            return await asyncio.wait_for(call(), timeout_s)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -437,7 +440,7 @@ async def replay(
         return 0
     # No group: the replay assigns partitions and seeks itself, so it needs no coordinator.
     consumer = create_consumer(settings, f"{subscription.group}.replay", (), group_id=None, request_timeout_ms=20_000)
-    producer = create_producer(settings)
+    producer = create_producer(settings, request_timeout_ms=60_000)  # dead letters of the replay
     applier = EventConsumer(settings, sessionmaker, subscription)
     loop = asyncio.get_running_loop()
     read = 0
@@ -457,7 +460,11 @@ async def replay(
             for tp, recs in fetched.items():
                 records.extend(r for r in recs if r.offset < end[tp])
             if records:
-                await applier.process(records, producer)
+                # Applying is idempotent (processed event ids), so a batch whose dead letters timed out
+                # on a slow broker is simply applied again.
+                await with_retries(
+                    "apply batch", partial(applier.process, records, producer), timeout_s=_APPLY_TIMEOUT_S
+                )
                 read += len(records)
                 last_move = loop.time()
             for tp in list(remaining):
