@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from random_check_svc.access import actor, region_or_ancestors
@@ -73,7 +74,7 @@ async def forms_for(session: AsyncSession, item_codes: list[str]) -> dict[str, R
             select(RcInspectionForm)
             .where(RcInspectionForm.item_code.in_(item_codes))
             .order_by(RcInspectionForm.item_code, RcInspectionForm.published_at.desc(), RcInspectionForm.version.desc())
-            .distinct(RcInspectionForm.item_code)
+            .ext(distinct_on(RcInspectionForm.item_code))
         )
     ).all()
     return {row.item_code: row for row in rows}
