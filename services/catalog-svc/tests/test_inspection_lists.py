@@ -6,6 +6,10 @@ from typing import Any
 
 import pytest
 from catalog_fixtures import AGENCY_USCC, Catalog, published_item
+from sqlalchemy import text
+
+from svc_runtime.cloudevents import from_kafka
+from svc_runtime.db import create_engine
 
 pytest_plugins = ["catalog_fixtures"]
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -102,3 +106,96 @@ class TestInspectionLists:
         )
         assert r.status_code == 422, r.text
         assert r.json()["errors"][0]["loc"] == ["body", "item_id"]
+
+
+async def list_events(url: str) -> list[Any]:
+    engine = create_engine(url, pool_size=1)
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text("SELECT payload, headers FROM outbox_events WHERE topic LIKE '%inspection%' ORDER BY seq")
+            )
+        ).all()
+    await engine.dispose()
+    return [from_kafka(p, [(k, v.encode()) for k, v in h.items()]) for p, h in rows]
+
+
+class TestListLifecycle:
+    async def test_adjustment_is_a_new_version_published_again_and_abolition_retires_the_code(
+        self, catalog: Catalog
+    ) -> None:
+        item = await published_item(catalog)
+        r = await catalog.client.post("/v1/inspection-lists", json=list_body(item["id"]), headers=catalog.as_dept())
+        list_id = r.json()["id"]
+        r = await catalog.client.post(
+            f"/v1/inspection-lists/{list_id}/adjust",
+            json={"changes": {"frequency": "每年2次"}, "reason": "草稿"},
+            headers=catalog.as_dept(),
+        )
+        assert r.status_code == 409, r.text  # a draft is published as it is
+        r = await catalog.client.post(f"/v1/inspection-lists/{list_id}/publish", headers=catalog.as_dept())
+        code = r.json()["code"]
+
+        photo = {"key": "photo_taken", "label": "是否拍照留存", "type": "boolean", "required": True}
+        r = await catalog.client.post(
+            f"/v1/inspection-lists/{list_id}/adjust",
+            json={"changes": {"form": [*FORM, photo], "frequency": "每年不少于2次"}, "reason": "《食品安全法》修正"},
+            headers=catalog.as_dept(),
+        )
+        assert r.status_code == 200, r.text
+        adjusted = r.json()
+        assert (adjusted["code"], adjusted["version"], adjusted["status"]) == (code, 2, "published")
+        assert adjusted["frequency"] == "每年不少于2次"
+        assert [f["key"] for f in adjusted["form"]][-1] == "photo_taken"
+        r = await catalog.client.post(
+            f"/v1/inspection-lists/{list_id}/form-check",
+            json={"values": {"licence_valid": True, "result": "合格", "checked_on": "2026-11-20"}},
+            headers=catalog.as_dept(),
+        )
+        assert [e["field"] for e in r.json()["errors"]] == ["photo_taken"]
+        events = await list_events(catalog.url)
+        assert [e.data.version for e in events] == [1, 2]  # type: ignore[attr-defined]
+        assert events[1].data.code == code  # type: ignore[attr-defined]
+        assert events[1].data.form[-1].key == "photo_taken"  # type: ignore[attr-defined]
+
+        for body in (
+            {"changes": {"frequency": "每年不少于2次"}, "reason": "无变化"},
+            {"changes": {"content": None}, "reason": "x"},
+            {"changes": {"form": [FORM[0], FORM[0]]}, "reason": "x"},
+            {"changes": {}, "reason": ""},
+        ):
+            r = await catalog.client.post(
+                f"/v1/inspection-lists/{list_id}/adjust", json=body, headers=catalog.as_dept()
+            )
+            assert r.status_code == 422, r.text
+        r = await catalog.client.get(f"/v1/inspection-lists/{list_id}", headers=catalog.as_dept())
+        assert r.json()["version"] == 2  # nothing of a refused adjustment stays
+
+        r = await catalog.client.post(
+            f"/v1/inspection-lists/{list_id}/abolish", json={"reason": "检查事项合并"}, headers=catalog.as_dept()
+        )
+        assert r.status_code == 200, r.text
+        assert (r.json()["status"], r.json()["abolished_reason"], r.json()["code"]) == (
+            "abolished",
+            "检查事项合并",
+            code,
+        )
+        for action, body in (
+            ("adjust", {"changes": {"frequency": "每月1次"}, "reason": "x"}),
+            ("abolish", {"reason": "x"}),
+        ):
+            r = await catalog.client.post(
+                f"/v1/inspection-lists/{list_id}/{action}", json=body, headers=catalog.as_dept()
+            )
+            assert r.status_code == 409, r.text
+
+        # the agency drafts a new list for the item and level: it gets a new code, the old one is never reused
+        r = await catalog.client.post("/v1/inspection-lists", json=list_body(item["id"]), headers=catalog.as_dept())
+        assert r.status_code == 201, r.text
+        r = await catalog.client.post(f"/v1/inspection-lists/{r.json()['id']}/publish", headers=catalog.as_dept())
+        assert r.status_code == 200, r.text
+        assert r.json()["code"] != code
+        r = await catalog.client.post(
+            "/v1/code-schemes/check", json={"target": "inspection_list", "code": code}, headers=catalog.as_dept()
+        )
+        assert r.json()["allocated"] is True

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Query, status
 
 from catalog_svc.inspection import service as list_service
 from catalog_svc.inspection.models import ListStatus
-from catalog_svc.inspection.schemas import FilledForm, FormCheck, InspectionListCreate, InspectionListRead
+from catalog_svc.inspection.schemas import (
+    FilledForm,
+    FormCheck,
+    InspectionListAbolition,
+    InspectionListAdjustment,
+    InspectionListCreate,
+    InspectionListRead,
+)
 from svc_runtime.db import SessionDep
 from svc_runtime.pagination import Page, PaginationDep
 from svc_runtime.scope import DataScopeDep
@@ -51,6 +58,22 @@ async def get_list(list_id: uuid.UUID, session: SessionDep, scope: DataScopeDep)
 async def publish_list(list_id: uuid.UUID, session: SessionDep, scope: DataScopeDep) -> InspectionListRead:
     """Publish a list; its code (agency USCC + level digit + sequence) is generated now."""
     return InspectionListRead.model_validate(await list_service.publish(session, list_id, scope=scope))
+
+
+@router.post("/{list_id}/adjust", response_model=InspectionListRead, responses={404: {}, 409: {}})
+async def adjust_list(
+    list_id: uuid.UUID, data: InspectionListAdjustment, session: SessionDep, scope: DataScopeDep
+) -> InspectionListRead:
+    """Adjust a published list (content, method, basis, frequency, scope or form): a new version, same code."""
+    return InspectionListRead.model_validate(await list_service.adjust(session, list_id, data=data, scope=scope))
+
+
+@router.post("/{list_id}/abolish", response_model=InspectionListRead, responses={404: {}, 409: {}})
+async def abolish_list(
+    list_id: uuid.UUID, data: InspectionListAbolition, session: SessionDep, scope: DataScopeDep
+) -> InspectionListRead:
+    """Abolish a list; its code is retired and never reused."""
+    return InspectionListRead.model_validate(await list_service.abolish(session, list_id, data=data, scope=scope))
 
 
 @router.post("/{list_id}/form-check", response_model=FormCheck, responses={404: {}})

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,7 +64,17 @@ class InspectionList(IDMixin, TimestampMixin, Base):
     status: Mapped[ListStatus] = mapped_column(_enum(ListStatus, "inspection_list_status"), default=ListStatus.DRAFT)
     version: Mapped[int] = mapped_column(Integer, default=1)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    abolished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    abolished_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        UniqueConstraint("item_id", "level", "agency_uscc", name="uq_inspection_lists_item_id_level_agency"),
+        # one list in force per item, level and agency; an abolished one makes way for a new list (a new code)
+        Index(
+            "uq_inspection_lists_item_id_level_agency",
+            "item_id",
+            "level",
+            "agency_uscc",
+            unique=True,
+            postgresql_where=text("status <> 'abolished'"),
+        ),
     )

@@ -38,6 +38,41 @@ class InspectionListCreate(BaseModel):
         return value
 
 
+class InspectionListChanges(BaseModel):
+    """What an adjustment of a published list changes (fields left out stay as they are)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    content: NormalisedStr | None = Field(default=None, min_length=1, max_length=8000, description="检查内容")
+    method: InspectionMethod | None = None
+    basis: NormalisedStr | None = Field(default=None, max_length=4000, description="检查依据")
+    frequency: NormalisedStr | None = Field(default=None, max_length=100, description="检查频次")
+    object_scope: NormalisedStr | None = Field(default=None, max_length=4000, description="检查对象范围")
+    form: list[FormField] | None = Field(default=None, max_length=200, description="The whole new form.")
+
+    @field_validator("form")
+    @classmethod
+    def _unique_keys(cls, value: list[FormField] | None) -> list[FormField] | None:
+        if value is not None:
+            check_form_definition(value)
+        return value
+
+
+class InspectionListAdjustment(BaseModel):
+    """Adjustment of a published list (e.g. after its basis was amended): a new version under the same code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    changes: InspectionListChanges
+    reason: NormalisedStr = Field(min_length=1, max_length=2000)
+
+
+class InspectionListAbolition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: NormalisedStr = Field(min_length=1, max_length=2000)
+
+
 class InspectionListRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -58,6 +93,8 @@ class InspectionListRead(BaseModel):
     status: ListStatus
     version: int
     published_at: datetime | None
+    abolished_at: datetime | None = None
+    abolished_reason: str | None = None
     created_at: datetime
 
 

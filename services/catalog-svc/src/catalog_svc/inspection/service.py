@@ -15,7 +15,12 @@ from catalog_svc.coding.models import CodeTarget
 from catalog_svc.errors import IllegalTransition, InvalidField
 from catalog_svc.inspection.forms import FormField, validate_values
 from catalog_svc.inspection.models import InspectionList, ListStatus
-from catalog_svc.inspection.schemas import FormCheck, InspectionListCreate
+from catalog_svc.inspection.schemas import (
+    FormCheck,
+    InspectionListAbolition,
+    InspectionListAdjustment,
+    InspectionListCreate,
+)
 from catalog_svc.items.models import IN_FORCE, ItemKind, SupervisionItem
 from supervision_schemas.catalog import FormFieldSpec, InspectionListPublished, InspectionListPublishedData
 from svc_runtime import outbox
@@ -69,8 +74,11 @@ async def create(session: AsyncSession, *, data: InspectionListCreate, scope: Da
     return row
 
 
-async def get(session: AsyncSession, list_id: uuid.UUID, scope: DataScope) -> InspectionList:
-    row = await session.scalar(select(InspectionList).where(InspectionList.id == list_id, readable(scope)))
+async def get(
+    session: AsyncSession, list_id: uuid.UUID, scope: DataScope, *, for_update: bool = False
+) -> InspectionList:
+    statement = select(InspectionList).where(InspectionList.id == list_id, readable(scope))
+    row = await session.scalar(statement.with_for_update() if for_update else statement)
     if row is None:
         raise ListNotFound(f"no inspection list {list_id} (or it is outside your data scope)")
     return row
@@ -110,6 +118,63 @@ async def publish(session: AsyncSession, list_id: uuid.UUID, *, scope: DataScope
     )
     row.status = ListStatus.PUBLISHED
     row.published_at = utc_now()
+    await _stage_published(session, row, item)
+    return row
+
+
+async def adjust(
+    session: AsyncSession, list_id: uuid.UUID, *, data: InspectionListAdjustment, scope: DataScope
+) -> InspectionList:
+    """Adjust a published list: a new version under the same code, published again for the services that use it."""
+    row = await get(session, list_id, scope, for_update=True)
+    scope.check_write(region_code=row.region_code, department_id=row.department_id)
+    if row.status is not ListStatus.PUBLISHED:
+        raise IllegalTransition(
+            f"only a published list is adjusted (this one is {row.status.value!r}); a draft is published as it is"
+        )
+    item = await session.get(SupervisionItem, row.item_id)
+    assert item is not None
+    if item.status not in IN_FORCE or item.code is None:
+        raise IllegalTransition("the list's item is not in force")
+    changes = data.changes.model_dump(exclude_unset=True)
+    if "form" in changes:
+        changes["form"] = [f.model_dump(mode="json", exclude_none=True) for f in data.changes.form or []]
+    for key in ("content", "method"):
+        if key in changes and changes[key] is None:
+            raise InvalidField(["body", "changes", key], "may not be null")
+    changed = {k: v for k, v in changes.items() if getattr(row, k) != v}
+    if not changed:
+        raise InvalidField(["body", "changes"], "the adjustment changes nothing")
+    for key, value in changed.items():
+        setattr(row, key, value)
+    row.version += 1
+    row.published_at = utc_now()
+    await _stage_published(session, row, item)
+    return row
+
+
+async def abolish(
+    session: AsyncSession, list_id: uuid.UUID, *, data: InspectionListAbolition, scope: DataScope
+) -> InspectionList:
+    """Abolish a list; its code is retired and never reused."""
+    row = await get(session, list_id, scope, for_update=True)
+    scope.check_write(region_code=row.region_code, department_id=row.department_id)
+    if row.status is ListStatus.ABOLISHED:
+        raise IllegalTransition("the list is abolished already")
+    if row.code is not None:
+        await coding_service.retire(session, row.code)
+    row.status = ListStatus.ABOLISHED
+    row.version += 1
+    row.abolished_reason = data.reason
+    row.abolished_at = utc_now()
+    await session.flush()
+    return row
+
+
+async def _stage_published(session: AsyncSession, row: InspectionList, item: SupervisionItem) -> None:
+    assert row.code is not None
+    assert item.code is not None
+    assert row.published_at is not None
     await outbox.stage(
         session,
         InspectionListPublished.build(
@@ -140,7 +205,6 @@ async def publish(session: AsyncSession, list_id: uuid.UUID, *, scope: DataScope
             ),
         ),
     )
-    return row
 
 
 async def check_form(session: AsyncSession, list_id: uuid.UUID, values: dict[str, Any], scope: DataScope) -> FormCheck:
