@@ -9,13 +9,25 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from credit_helpers import GRADE_CHANGED, LIST_CHANGED, Credit, new_object, outbox, query, seed
+from credit_helpers import GRADE_CHANGED, LIST_CHANGED, Credit, new_object, outbox, query, seed, skip_history
 from sqlalchemy import text
 
 from credit_svc.dates import today
+from credit_svc.main import create_app
+from credit_svc.objects.consumers import InputConsumer
 from credit_svc.overrides.service import sweep_overrides
+from credit_svc.settings import CreditSettings
 from supervision_schemas.credit import GradeChanged, ListEntryChanged
 from svc_runtime.db import create_engine, create_sessionmaker
+from svc_runtime.devstack.topology import Profile
+from svc_runtime.testing import (
+    TestIssuer,
+    create_database,
+    eventually,
+    random_ref,
+    serve_in_process,
+    settings_for,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 pytest_plugins = ["credit_fixtures"]
@@ -216,6 +228,35 @@ class TestOverride:
         )
         assert lifted.status_code == 200, lifted.text
         assert await list_actions(credit, object_id) == [("black", "added"), ("black", "removed")]
+
+
+class TestSweepWorker:
+    async def test_the_running_service_expires_overrides_by_itself(
+        self, stack: Profile, test_issuer: TestIssuer
+    ) -> None:
+        url = await create_database(stack, random_ref("credit"))
+        settings = CreditSettings(
+            **settings_for(
+                stack, "credit-svc", url, auth_jwks_url=test_issuer.jwks_url, credit_override_sweep_interval_s=0.2
+            )
+        )
+        group = random_ref("credit.inputs")
+        await skip_history(settings, group, InputConsumer(settings, group=group).subscription().topics)
+        async with serve_in_process(create_app(settings, group=group)) as client:
+            client.headers["authorization"] = f"Bearer {test_issuer.token()}"
+            credit = Credit(client, url, settings, test_issuer)
+            object_id = await graded_object(credit)
+            r = await client.post(f"/v1/grades/{object_id}/overrides", json=override())
+            assert r.status_code == 201, r.text
+            assert (await grade(credit, object_id))["risk_class"] == "D"
+            await shift_dates(credit, r.json()["id"], valid_from=today() - timedelta(days=5), valid_until=today())
+
+            async def resumed() -> dict[str, Any] | None:
+                g = await grade(credit, object_id)
+                return g if g["risk_class"] == "B" else None
+
+            g = await eventually(resumed, timeout=60, interval=0.2)
+            assert (g["trigger"], g["override"]) == ("override_end", None)
 
 
 class TestRefusals:
