@@ -189,10 +189,26 @@ class TestListLifecycle:
             )
             assert r.status_code == 409, r.text
 
+        r = await catalog.client.get(f"/v1/inspection-lists/{list_id}/versions", headers=catalog.as_dept())
+        assert r.status_code == 200, r.text
+        history = r.json()
+        assert [(v["version"], v["status"], v["reason"]) for v in history] == [
+            (1, "published", None),
+            (2, "published", "《食品安全法》修正"),
+            (3, "abolished", "检查事项合并"),
+        ]
+        assert history[0]["snapshot"]["frequency"] == "每年不少于1次"
+        assert history[1]["snapshot"]["frequency"] == "每年不少于2次"
+        assert history[1]["snapshot"]["code"] == code
+        assert history[2]["actor"] == "test-client"
+
         # the agency drafts a new list for the item and level: it gets a new code, the old one is never reused
         r = await catalog.client.post("/v1/inspection-lists", json=list_body(item["id"]), headers=catalog.as_dept())
         assert r.status_code == 201, r.text
-        r = await catalog.client.post(f"/v1/inspection-lists/{r.json()['id']}/publish", headers=catalog.as_dept())
+        new_id = r.json()["id"]
+        r = await catalog.client.get(f"/v1/inspection-lists/{new_id}/versions", headers=catalog.as_dept())
+        assert r.json() == []  # a draft has no version yet
+        r = await catalog.client.post(f"/v1/inspection-lists/{new_id}/publish", headers=catalog.as_dept())
         assert r.status_code == 200, r.text
         assert r.json()["code"] != code
         r = await catalog.client.post(

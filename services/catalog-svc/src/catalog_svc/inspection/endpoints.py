@@ -16,6 +16,7 @@ from catalog_svc.inspection.schemas import (
     InspectionListAdjustment,
     InspectionListCreate,
     InspectionListRead,
+    ListVersionRead,
 )
 from svc_runtime.db import SessionDep
 from svc_runtime.pagination import Page, PaginationDep
@@ -74,6 +75,12 @@ async def abolish_list(
 ) -> InspectionListRead:
     """Abolish a list; its code is retired and never reused."""
     return InspectionListRead.model_validate(await list_service.abolish(session, list_id, data=data, scope=scope))
+
+
+@router.get("/{list_id}/versions", response_model=list[ListVersionRead], responses={404: {}})
+async def list_versions(list_id: uuid.UUID, session: SessionDep, scope: DataScopeDep) -> list[ListVersionRead]:
+    """Every version of a list since it was published (publication, adjustments, abolition), oldest first."""
+    return [ListVersionRead.model_validate(v) for v in await list_service.versions(session, list_id, scope)]
 
 
 @router.post("/{list_id}/form-check", response_model=FormCheck, responses={404: {}})

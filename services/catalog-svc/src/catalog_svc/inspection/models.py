@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog_svc.models import Base
-from svc_runtime.db import IDMixin, TimestampMixin
+from svc_runtime.db import IDMixin, TimestampMixin, utc_now
 
 
 class ImplementationLevel(StrEnum):
@@ -78,3 +78,17 @@ class InspectionList(IDMixin, TimestampMixin, Base):
             postgresql_where=text("status <> 'abolished'"),
         ),
     )
+
+
+class InspectionListVersion(Base):
+    """Every published state of a list as an immutable row: its publication, each adjustment, its abolition."""
+
+    __tablename__ = "inspection_list_versions"
+
+    list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspection_lists.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[ListStatus] = mapped_column(_enum(ListStatus, "inspection_list_status"))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now, server_default=text("now()"))

@@ -107,3 +107,14 @@ class FilledForm(BaseModel):
 class FormCheck(BaseModel):
     valid: bool
     errors: list[FieldError]
+
+
+class ListVersionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    status: ListStatus
+    reason: str | None
+    actor: str | None
+    created_at: datetime
+    snapshot: dict[str, Any]

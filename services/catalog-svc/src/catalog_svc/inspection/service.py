@@ -14,12 +14,13 @@ from catalog_svc.coding import service as coding_service
 from catalog_svc.coding.models import CodeTarget
 from catalog_svc.errors import IllegalTransition, InvalidField
 from catalog_svc.inspection.forms import FormField, validate_values
-from catalog_svc.inspection.models import InspectionList, ListStatus
+from catalog_svc.inspection.models import InspectionList, InspectionListVersion, ListStatus
 from catalog_svc.inspection.schemas import (
     FormCheck,
     InspectionListAbolition,
     InspectionListAdjustment,
     InspectionListCreate,
+    InspectionListRead,
 )
 from catalog_svc.items.models import IN_FORCE, ItemKind, SupervisionItem
 from supervision_schemas.catalog import FormFieldSpec, InspectionListPublished, InspectionListPublishedData
@@ -119,6 +120,7 @@ async def publish(session: AsyncSession, list_id: uuid.UUID, *, scope: DataScope
     row.status = ListStatus.PUBLISHED
     row.published_at = utc_now()
     await _stage_published(session, row, item)
+    await _record_version(session, row, reason=None, actor=scope.principal.subject)
     return row
 
 
@@ -150,6 +152,7 @@ async def adjust(
     row.version += 1
     row.published_at = utc_now()
     await _stage_published(session, row, item)
+    await _record_version(session, row, reason=data.reason, actor=scope.principal.subject)
     return row
 
 
@@ -168,7 +171,37 @@ async def abolish(
     row.abolished_reason = data.reason
     row.abolished_at = utc_now()
     await session.flush()
+    await _record_version(session, row, reason=data.reason, actor=scope.principal.subject)
     return row
+
+
+async def _record_version(session: AsyncSession, row: InspectionList, *, reason: str | None, actor: str) -> None:
+    await session.flush()
+    await session.refresh(row)
+    session.add(
+        InspectionListVersion(
+            list_id=row.id,
+            version=row.version,
+            status=row.status,
+            snapshot=InspectionListRead.model_validate(row).model_dump(mode="json"),
+            reason=reason,
+            actor=actor,
+            created_at=utc_now(),
+        )
+    )
+    await session.flush()
+
+
+async def versions(session: AsyncSession, list_id: uuid.UUID, scope: DataScope) -> list[InspectionListVersion]:
+    """Every recorded version of a list, oldest first (a draft has none)."""
+    await get(session, list_id, scope)
+    return list(
+        await session.scalars(
+            select(InspectionListVersion)
+            .where(InspectionListVersion.list_id == list_id)
+            .order_by(InspectionListVersion.version)
+        )
+    )
 
 
 async def _stage_published(session: AsyncSession, row: InspectionList, item: SupervisionItem) -> None:
