@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,63 @@ def test_clean_lines_go_to_the_workers_as_blocks(tmp_path: Path) -> None:
     records = [r for c in chunks for r in chunk_records(c)]
     assert [r[0] for r in records] == list(range(2, 12))
     assert records[6][1] == ["legal_person", "店,6", "", "341602"]
+
+
+def _minimal_xlsx(path: Path, sheet_rows: str, *, date1904: bool = False) -> None:
+    """A workbook as some exporters write it: inline strings, no shared strings, a custom date format."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><workbookPr date1904="{int(date1904)}"/>'
+            '<sheets><sheet name="数据" sheetId="1" r:id="rId7"/></sheets></workbook>',
+        )
+        z.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId7" Type="{rel}/worksheet" Target="worksheets/data.xml"/></Relationships>',
+        )
+        z.writestr(
+            "xl/styles.xml",
+            f'<styleSheet xmlns="{main}"><numFmts count="1">'
+            '<numFmt numFmtId="176" formatCode="yyyy&quot;年&quot;m&quot;月&quot;d&quot;日&quot;"/></numFmts>'
+            '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="176"/><xf numFmtId="4"/></cellXfs></styleSheet>',
+        )
+        z.writestr(
+            "xl/worksheets/data.xml", f'<worksheet xmlns="{main}"><sheetData>{sheet_rows}</sheetData></worksheet>'
+        )
+
+
+def test_xlsx_cells_as_exporters_write_them(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    inline = '<c t="inlineStr"><is><t>{}</t></is></c>'
+    rows = (
+        '<row r="1">'
+        + "".join(inline.format(h) for h in ("企业名称", "行政区划代码", "成立日期", "注册资本"))
+        + "</row>"
+        '<row r="3"><c r="A3" t="inlineStr"><is><r><t>亳州市</t></r><r><t>华佗药店</t></r>'
+        "<rPh><t>ハ</t></rPh></is></c>"
+        '<c r="B3"><v>341602</v></c><c r="C3" s="1"><v>43529</v></c><c r="D3" s="2"><v>1234.5</v></c></row>'
+        '<row r="4"><c r="C4" t="b"><v>1</v></c><c r="B4" t="e"><v>#N/A</v></c></row>'
+    )
+    _minimal_xlsx(path, rows)
+    reader = Reader(path, FileFormat.XLSX, "utf-8", header_field, KNOWN_FIELDS)
+    records = list(reader)
+    assert reader.columns == ["name", "region_code", "established_on", "registered_capital"]
+    assert records == [
+        (3, ["亳州市华佗药店", "341602", "2019-03-05", "1234.5"], ()),
+        (4, ["", "#N/A", "true", ""], ()),  # cells out of order keep their columns
+    ]
+    _minimal_xlsx(path, rows, date1904=True)
+    assert list(Reader(path, FileFormat.XLSX, "utf-8", header_field, KNOWN_FIELDS))[0][1][2] == "2023-03-06"
+
+
+def test_a_sheet_without_a_known_header_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "export.xlsx"
+    _minimal_xlsx(path, '<row r="1"><c t="inlineStr"><is><t>序号</t></is></c></row>')
+    with pytest.raises(UnreadableFile, match="header"):
+        list(Reader(path, FileFormat.XLSX, "utf-8", header_field, KNOWN_FIELDS))
+    path.write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.raises(UnreadableFile, match="xlsx"):
+        list(Reader(path, FileFormat.XLSX, "utf-8", header_field, KNOWN_FIELDS))

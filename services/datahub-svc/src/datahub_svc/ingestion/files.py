@@ -160,6 +160,18 @@ def _column_index(ref: str) -> int:
     return index - 1
 
 
+def _rich_text(elem: ElementTree.Element) -> str:
+    """The text of a string item (`<si>` or `<is>`): its `<t>`, or the `<t>` of its runs; phonetic guides are left out."""
+    parts: list[str] = []
+    for child in elem:
+        tag = _local(child.tag)
+        if tag == "t":
+            parts.append(child.text or "")
+        elif tag == "r":
+            parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
+    return "".join(parts)
+
+
 def _is_date_format(code: str) -> bool:
     code = _FORMAT_LITERALS_RE.sub("", code).lower()
     return code != "general" and any(ch in code for ch in "ymdhs")
@@ -225,14 +237,7 @@ class XlsxSheet:
                 for _, elem in ElementTree.iterparse(fh):
                     if _local(elem.tag) != "si":
                         continue
-                    parts: list[str] = []
-                    for child in elem:
-                        tag = _local(child.tag)
-                        if tag == "t":
-                            parts.append(child.text or "")
-                        elif tag == "r":
-                            parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
-                    strings.append("".join(parts))
+                    strings.append(_rich_text(elem))
                     elem.clear()
         except (ElementTree.ParseError, zipfile.BadZipFile, OSError, RuntimeError) as exc:
             raise UnreadableFile(f"not a readable .xlsx file (text table: {exc})") from None
@@ -281,14 +286,14 @@ class XlsxSheet:
                             continue
                         ref = c.get("r")
                         column = _column_index(ref) if ref else len(cells)
-                        if column < len(cells) or column > 16383:
+                        if not 0 <= column <= 16383:
                             continue
-                        if column > len(cells):
-                            cells.extend([""] * (column - len(cells)))
+                        if column >= len(cells):
+                            cells.extend([""] * (column + 1 - len(cells)))
                         value = self._value(c, strings, dated, epoch)
                         if len(value) > MAX_CELL_CHARS:
                             self.too_long = True
-                        cells.append(value)
+                        cells[column] = value  # cells are in column order, but not always
                     elem.clear()
                     if parent is not None:
                         parent.clear()  # rows already read are not kept
@@ -301,13 +306,8 @@ class XlsxSheet:
         kind = c.get("t", "n")
         raw: str | None = None
         if kind == "inlineStr":
-            parts = []
-            for child in c:
-                if _local(child.tag) == "is":
-                    for t in child.iter():
-                        if _local(t.tag) == "t" and t.text:
-                            parts.append(t.text)
-            return "".join(parts)
+            inline = next((child for child in c if _local(child.tag) == "is"), None)
+            return "" if inline is None else _rich_text(inline)
         for child in c:
             if _local(child.tag) == "v":
                 raw = child.text
