@@ -189,6 +189,12 @@ class TestObjects:
         assert ok(await world.client.get(f"/v1/objects/{fined.data.object_id}"))["status"] == "active"
         assert ok(await world.client.get(f"/v1/objects/{by_code.data.object_id}"))["status"] == "deregistered"
         assert ok(await world.client.get(f"/v1/objects/{merged_away.data.object_id}"))["status"] == "merged"
+        # the decision may come before the object itself (another topic): the object arrives deregistered
+        late = supervised_object(region=region)
+        await world.apply(decision(late, "责令关闭"))
+        await world.apply(late)
+        got = ok(await world.client.get(f"/v1/objects/{late.data.object_id}"))
+        assert (got["status"], got["name"], got["kind"]) == ("deregistered", late.data.name, "legal_person")
 
     async def test_objects_are_read_within_the_region(self, world: World) -> None:
         region, elsewhere = fresh_region(), fresh_region()

@@ -352,14 +352,33 @@ def behaviour_handler(words: Sequence[str] = DEREGISTRATION_WORDS) -> Handler:
             hit = next((w for w in words if w in d.result), None)
             if hit is None or (d.object_id is None and not d.object_uscc):
                 continue
-            match = RcObject.object_id == d.object_id if d.object_id is not None else RcObject.uscc == d.object_uscc
+            reason = f"{hit}: {d.record_code} ({d.acted_on}, data hub record {d.record_id})"[:1000]
+            if d.object_id is None:
+                await session.execute(
+                    update(RcObject)
+                    .where(RcObject.uscc == d.object_uscc, RcObject.status == ObjectStatus.ACTIVE.value)
+                    .values(status=ObjectStatus.DEREGISTERED.value, status_reason=reason, stored_at=utc_now())
+                )
+                continue
+            # The object's own events travel on another topic and may come later: a placeholder (version 0)
+            # keeps the status, which the hub's object events do not overwrite.
+            statement = insert(RcObject).values(
+                object_id=d.object_id,
+                kind=None,
+                name=d.object_name,
+                uscc=d.object_uscc,
+                region_code=d.region_code,
+                department_id=d.department_id,
+                status=ObjectStatus.DEREGISTERED.value,
+                status_reason=reason,
+                version=0,
+                stored_at=utc_now(),
+            )
             await session.execute(
-                update(RcObject)
-                .where(match, RcObject.status == ObjectStatus.ACTIVE.value)
-                .values(
-                    status=ObjectStatus.DEREGISTERED.value,
-                    status_reason=f"{hit}: {d.record_code} ({d.acted_on}, data hub record {d.record_id})"[:1000],
-                    stored_at=utc_now(),
+                statement.on_conflict_do_update(
+                    index_elements=[RcObject.object_id],
+                    set_={"status": ObjectStatus.DEREGISTERED.value, "status_reason": reason, "stored_at": utc_now()},
+                    where=RcObject.status == ObjectStatus.ACTIVE.value,
                 )
             )
 
