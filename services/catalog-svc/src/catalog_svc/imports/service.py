@@ -1,10 +1,14 @@
 """Bulk import jobs: a list file is read and checked in Python chunk by chunk, then written set-based.
 
 Each chunk is one transaction: its valid rows go through COPY into a temporary staging table, then
-one `INSERT` (new items) and one `UPDATE` (changed items) into the catalog, with their versions, legal bases, code allocations,
-events (outbox, by COPY), per-row errors and change-report lines. A row is all or nothing; a bad
-row never stops the others. Items are keyed by list and code (`import_key`), and a row whose
-content equals the catalog's is left alone, so running the same file again changes nothing.
+one `INSERT` (new items) and one `UPDATE` (changed items) into the catalog, with their versions,
+legal bases, code allocations, events (outbox, by COPY), per-row errors and change-report lines.
+A row is all or nothing; a bad row never stops the others. Items are keyed by list and code
+(`import_key`), and a row whose content equals the catalog's is left alone, so running the same
+file again changes nothing.
+
+Each job holds an advisory lock of its own while it runs; at start-up the service fails the jobs
+that a stopped process left queued or running (`fail_interrupted`).
 """
 
 from __future__ import annotations
