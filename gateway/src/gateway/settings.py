@@ -131,7 +131,9 @@ class GatewaySettings(ServiceSettings):
     cors_max_age_s: int = Field(default=600, ge=0, description="How long a browser may cache a preflight answer.")
     readiness_timeout_s: float = Field(default=1.5, description="Longest wait for one service's /readyz.")
     readiness_cache_s: float = Field(default=1.0, description="How long a readiness result is reused.")
-    openapi_timeout_s: float = Field(default=3.0, description="Longest wait for one service's /openapi.json.")
+    openapi_timeout_s: float = Field(
+        default=10.0, description="Longest wait for one service's /openapi.json (a cold service builds it first)."
+    )
     openapi_refresh_s: float = Field(default=60.0, description="How often the merged OpenAPI document is rebuilt.")
     openapi_retry_s: float = Field(default=5.0, description="How soon a service whose document was missing is retried.")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy import DateTime, String, func, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
@@ -84,6 +84,9 @@ class EventConsumer:
         await self._start(consumer, producer)
         loop = asyncio.get_running_loop()
         last_check = loop.time()
+        # The offset commit and the broker-state check run beside the fetch loop, off the latency path.
+        commit: asyncio.Task[None] | None = None
+        check: asyncio.Task[bool] | None = None
         self.ready.set()
         try:
             while True:
@@ -91,15 +94,26 @@ class EventConsumer:
                 if batches:
                     # One transaction for the whole fetch; each partition's records stay in order.
                     await self.process([r for records in batches.values() for r in records], producer)
-                    await self._commit(consumer)
-                if loop.time() - last_check >= self.settings.broker_check_interval_s:
+                    # Offsets fixed now (the next fetch moves the positions); commits stay in order.
+                    offsets = {tp: records[-1].offset + 1 for tp, records in batches.items() if records}
+                    if commit is not None:
+                        await commit
+                    commit = asyncio.create_task(self._commit(consumer, offsets))
+                if check is None and loop.time() - last_check >= self.settings.broker_check_interval_s:
+                    check = asyncio.create_task(self._watcher.check())
+                if check is not None and check.done():
                     last_check = loop.time()
-                    if await self._watcher.check():
+                    lost = check.exception() is None and check.result()
+                    check = None
+                    if lost:
                         # The broker lost topics and offsets: read everything again; duplicates are skipped.
                         assigned = consumer.assignment()
                         if assigned:
                             await consumer.seek_to_beginning(*assigned)
         finally:
+            for task in (commit, check):
+                if task is not None and not task.done():
+                    task.cancel()
             await consumer.stop()
             await producer.stop()
 
@@ -118,9 +132,9 @@ class EventConsumer:
                 )
                 await asyncio.sleep(1.0)
 
-    async def _commit(self, consumer: AIOKafkaConsumer) -> None:
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         try:
-            await asyncio.wait_for(consumer.commit(), timeout=5)
+            await asyncio.wait_for(consumer.commit(offsets), timeout=5)
         except Exception as exc:  # re-delivery is harmless: handling is idempotent
             _log.warning("offset commit failed", extra={"group": self.sub.group, "error": repr(exc)})
 

@@ -151,6 +151,8 @@ class OutboxRelay:
 
     async def _lane(self, producer: Any) -> None:
         while True:
+            # Cleared before claiming, so that a NOTIFY arriving during the batch wakes the next wait.
+            self._wakeup.clear()
             try:
                 sent = await self.relay_batch(producer)
             except asyncio.CancelledError:
@@ -160,7 +162,6 @@ class OutboxRelay:
                 await asyncio.sleep(1.0)
                 continue
             if sent < self.settings.outbox_batch_size:
-                self._wakeup.clear()
                 try:
                     await asyncio.wait_for(self._wakeup.wait(), self.settings.outbox_poll_interval_s)
                 except TimeoutError:
