@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-from credit_helpers import Credit, skip_history
+from credit_helpers import Credit
 
 from credit_svc.main import create_app
 from credit_svc.objects.consumers import InputConsumer
 from credit_svc.settings import CreditSettings
 from svc_runtime.devstack.topology import Profile
-from svc_runtime.testing import TestIssuer, create_database, random_ref, serve_in_process, settings_for
+from svc_runtime.testing import TestIssuer, create_database, random_ref, serve_in_process, settings_for, skip_history
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from httpx import AsyncClient
 from sqlalchemy import text
 
@@ -42,36 +40,10 @@ from supervision_schemas.risk import (
 from supervision_schemas.signals import ComplaintSignalData, ComplaintSignalRecorded, ObservationCategory, SignalObject
 from svc_runtime.cloudevents import from_kafka, to_kafka
 from svc_runtime.db import create_engine
-from svc_runtime.kafka import create_producer, ensure_topics, topic_specs
+from svc_runtime.kafka import create_producer
 from svc_runtime.testing import TestIssuer, eventually
 
 _CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-async def skip_history(settings: CreditSettings, group: str, topics: Sequence[str]) -> None:
-    """Commit the group's offsets at the end of its topics: a new deployment that starts from now.
-
-    The test broker keeps every event the other suites published (tens of thousands); a fresh consumer
-    group would otherwise read all of them before the events of the test.
-    """
-    specs = topic_specs(topics)
-    await ensure_topics(settings, specs)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=group, enable_auto_commit=False, request_timeout_ms=30_000
-    )
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(spec.name, p) for spec in specs for p in range(spec.partitions)]
-        ends = await consumer.end_offsets(partitions)
-        consumer.assign(partitions)
-        for tp, offset in ends.items():
-            consumer.seek(tp, offset)
-        # the dev broker's "end" may name the last record rather than the next offset: read past it
-        for tp, records in (await consumer.getmany(timeout_ms=1000)).items():
-            ends[tp] = max(ends[tp], records[-1].offset + 1)
-        await consumer.commit(dict(ends))
-    finally:
-        await consumer.stop()
 
 
 def new_uscc(region: str = "341602") -> str:

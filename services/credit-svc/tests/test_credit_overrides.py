@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from credit_helpers import GRADE_CHANGED, LIST_CHANGED, Credit, new_object, outbox, query, seed, skip_history
+from credit_helpers import GRADE_CHANGED, LIST_CHANGED, Credit, new_object, outbox, query, seed
 from sqlalchemy import text
 
 from credit_svc.dates import today
@@ -27,6 +27,7 @@ from svc_runtime.testing import (
     random_ref,
     serve_in_process,
     settings_for,
+    skip_history,
 )
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from httpx import AsyncClient, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -39,7 +38,6 @@ from supervision_schemas.credit import GradeChanged, GradeChangedData
 from supervision_schemas.datahub import CreditClass, ObjectCreated, ObjectData, ObjectKind
 from supervision_schemas.envelope import CloudEvent
 from supervision_schemas.identifiers import uscc_check_char
-from svc_runtime.kafka import ensure_topics, topic_specs
 from svc_runtime.testing import TestIssuer
 from svc_runtime.workdays import CHINA_TZ
 
@@ -59,32 +57,6 @@ def fresh_region() -> str:
         if code not in _used_regions:
             _used_regions.add(code)
             return code
-
-
-async def skip_history(settings: RandomCheckSettings, group: str, topics: Sequence[str]) -> None:
-    """Commit the group's offsets at the end of its topics: a new deployment that starts from now.
-
-    The test broker keeps every event the other suites published (tens of thousands); a fresh consumer
-    group would otherwise read all of them before the events of the test.
-    """
-    specs = topic_specs(topics)
-    await ensure_topics(settings, specs)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap, group_id=group, enable_auto_commit=False, request_timeout_ms=30_000
-    )
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(spec.name, p) for spec in specs for p in range(spec.partitions)]
-        ends = await consumer.end_offsets(partitions)
-        consumer.assign(partitions)
-        for tp, offset in ends.items():
-            consumer.seek(tp, offset)
-        # the dev broker's "end" may name the last record rather than the next offset: read past it
-        for tp, records in (await consumer.getmany(timeout_ms=1000)).items():
-            ends[tp] = max(ends[tp], records[-1].offset + 1)
-        await consumer.commit(dict(ends))
-    finally:
-        await consumer.stop()
 
 
 def today() -> date:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from rc_helpers import World, food_form, inspection_list, ok, plan_body, scenario, skip_history, today
+from rc_helpers import World, food_form, inspection_list, ok, plan_body, scenario, today
 
 from random_check_svc.library.consumers import subscription
 from random_check_svc.main import create_app
@@ -23,7 +23,15 @@ from supervision_schemas.randomcheck import CheckResultPublished
 from svc_runtime.cloudevents import from_kafka
 from svc_runtime.db import create_engine
 from svc_runtime.devstack.topology import Profile
-from svc_runtime.testing import TestIssuer, create_database, eventually, random_ref, serve_in_process, settings_for
+from svc_runtime.testing import (
+    TestIssuer,
+    create_database,
+    eventually,
+    random_ref,
+    serve_in_process,
+    settings_for,
+    skip_history,
+)
 
 pytest_plugins = ["rc_fixtures"]
 pytestmark = pytest.mark.asyncio(loop_scope="session")

@@ -17,7 +17,6 @@ from rc_helpers import (
     inspector,
     item,
     ok,
-    skip_history,
     supervised_object,
     today,
 )
@@ -30,7 +29,15 @@ from supervision_schemas.randomcheck import RANDOMCHECK_DRAWS_TOPIC, RANDOMCHECK
 from svc_runtime.cloudevents import from_kafka, to_kafka
 from svc_runtime.devstack.topology import Profile
 from svc_runtime.kafka import create_consumer, create_producer
-from svc_runtime.testing import TestIssuer, create_database, eventually, random_ref, serve_in_process, settings_for
+from svc_runtime.testing import (
+    TestIssuer,
+    create_database,
+    eventually,
+    random_ref,
+    serve_in_process,
+    settings_for,
+    skip_history,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
