@@ -176,12 +176,12 @@ class Proxy:
             headers = decision.headers()
             if not decision.allowed:
                 assert decision.limit is not None
-                limit = decision.limit
+                exceeded = decision.limit
                 await send_problem(
                     send,
                     429,
                     title="Too many requests",
-                    detail=f"rate limit per {limit.bucket} exceeded ({limit.rate:g} requests/s, burst {limit.burst}); "
+                    detail=f"rate limit per {exceeded.bucket} exceeded ({exceeded.rate:g} requests/s, burst {exceeded.burst}); "
                     f"retry after {decision.retry_after_s} s",
                     instance=path,
                     request_id=request_id,

