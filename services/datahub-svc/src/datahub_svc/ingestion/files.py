@@ -570,6 +570,12 @@ class Reader:
         """The first worksheet: the header is its first row with a known column name (a title above it is
         passed over); rows are numbered as the sheet shows them."""
         sheet = XlsxSheet(self.path)
+        try:
+            yield from self._xlsx_records(sheet)
+        finally:
+            sheet.zip.close()
+
+    def _xlsx_records(self, sheet: XlsxSheet) -> Iterator[Record]:
         rows = sheet.rows()
         header: list[str] = []
         for _, cells in islice(rows, _XLSX_HEADER_SEARCH_ROWS):
