@@ -988,7 +988,7 @@ async def fail_interrupted(sessionmaker: async_sessionmaker[AsyncSession]) -> li
                 )
             )
         ).all()
-        failed = await _fail_orphans(session, [tuple(j) for j in jobs])
+        failed = await _fail_orphans(session, [(j.id, j.status, j.format) for j in jobs])
     if failed:
         _log.warning("import jobs interrupted by a stop marked failed", extra={"job_ids": [str(j) for j in failed]})
     return failed
