@@ -29,6 +29,12 @@ from supervision_schemas.risk import (
 )
 from supervision_schemas.signals import (
     THIRDPARTY_OBSERVATIONS_TOPIC,
+    ComplaintHotspotChanged,
+    ComplaintHotspotData,
+    ComplaintSignalData,
+    ComplaintSignalRecorded,
+    HotspotChange,
+    HotspotDimension,
     ObservationCategory,
     ObservationKind,
     ObservationRecorded,
@@ -69,7 +75,9 @@ def new_uscc() -> str:
     return code
 
 
-def medical_ad(uscc: str, *, severity: float = 0.95, days_ago: int = 1, region: str = "341602") -> ObservationRecorded:
+def medical_ad(
+    uscc: str, *, severity: float = 0.95, days_ago: int = 1, region: str = "341602", obj: SignalObject | None = None
+) -> ObservationRecorded:
     return ObservationRecorded.build(
         source="/adwatch",
         subject=uscc,
@@ -77,10 +85,59 @@ def medical_ad(uscc: str, *, severity: float = 0.95, days_ago: int = 1, region: 
             observation_id=uuid.uuid4(),
             kind=ObservationKind.ADVERTISING_MONITORING,
             category=ObservationCategory.MEDICAL_SERVICE,
-            object=SignalObject(uscc=uscc, name="亳州某某医院", region_code=region, industry_code="Q8411"),
+            object=obj or SignalObject(uscc=uscc, name="亳州某某医院", region_code=region, industry_code="Q8411"),
             observed_at=datetime.now(UTC) - timedelta(days=days_ago),
             channel="短视频平台",
             values={"severity": severity},
+        ),
+    )
+
+
+def hotspot(
+    change: HotspotChange,
+    dimension: HotspotDimension,
+    key: str,
+    *,
+    obj: SignalObject | None = None,
+    minutes_ago: int = 0,
+    count: int = 12,
+) -> ComplaintHotspotChanged:
+    """A hot-spot change as complaint-svc publishes it."""
+    now = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+    cooled = change is HotspotChange.COOLED
+    return ComplaintHotspotChanged.build(
+        source="/complaint-svc",
+        subject=obj.key if obj is not None else f"{dimension.value}:{key}",
+        data=ComplaintHotspotData(
+            hotspot_id=uuid.uuid5(uuid.NAMESPACE_URL, f"{dimension.value}:{key}"),
+            change=change,
+            dimension=dimension,
+            key=key,
+            label=obj.name if obj is not None else f"热点 {key}",
+            region_code=key if dimension is HotspotDimension.REGION else (obj.region_code if obj else None),
+            industry_code=key if dimension is HotspotDimension.INDUSTRY else None,
+            object=obj,
+            window_days=7,
+            window_start=now - timedelta(days=7),
+            window_end=now,
+            count=2 if cooled else count,
+            previous_count=3,
+            growth=round((count - 3) / 3, 4) if not cooled else -0.3333,
+            changed_at=now,
+        ),
+    )
+
+
+def complaint(obj: SignalObject) -> ComplaintSignalRecorded:
+    return ComplaintSignalRecorded.build(
+        source="/complaint-svc",
+        subject=obj.key,
+        data=ComplaintSignalData(
+            complaint_id=uuid.uuid4(),
+            object=obj,
+            category=ObservationCategory.MEDICAL_SERVICE,
+            channel="12345",
+            received_at=datetime.now(UTC) - timedelta(hours=2),
         ),
     )
 
@@ -214,6 +271,107 @@ class TestModels:
             "/v1/models/illegal_device_sales/rollback", headers={"authorization": f"Bearer {token}"}
         )
         assert r.status_code == 403, r.text
+
+
+class TestHotspots:
+    async def test_a_growing_object_hot_spot_raises_the_level_until_it_cools(self, risk: Risk) -> None:
+        uscc = new_uscc()
+        obj = SignalObject(uscc=uscc, name="亳州某某医院", region_code="341602", industry_code="Q8411")
+        await publish(risk, [medical_ad(uscc, days_ago=1)])  # one severe hit: a blue warning
+        blue = (await eventually(lambda: open_warnings(risk, uscc), timeout=60))[0]
+        assert blue["level"] == "blue", blue
+        assert blue["evidence"]["features"]["complaint_hotspot_level"] == 0
+
+        grown = hotspot(HotspotChange.GROWN, HotspotDimension.OBJECT, uscc, obj=obj, count=12)
+        await publish(risk, [grown])
+
+        async def level(expected: str) -> dict | None:  # type: ignore[type-arg]
+            ws = await open_warnings(risk, uscc)
+            return ws[0] if len(ws) == 1 and ws[0]["level"] == expected else None
+
+        w = await eventually(lambda: level("yellow"), timeout=60)
+        assert w["id"] == blue["id"]  # the same warning, one level up
+        assert w["evidence"]["features"]["complaint_hotspot_level"] == 2
+        assert grown.id in w["evidence"]["event_ids"]  # the hot-spot change is evidence
+        assert "投诉热点" in w["properties"]["escalated_by"]
+        r = await risk.client.get(f"/v1/objects/{uscc}/features")
+        assert r.json()["features"]["complaint_hotspot_count"] == 12
+        assert r.json()["features"]["complaint_hotspot_growth"] == 3.0
+
+        # The cooling lowers it again; a change older than the one kept (late or replayed) changes nothing.
+        cooled = hotspot(HotspotChange.COOLED, HotspotDimension.OBJECT, uscc, obj=obj)
+        stale = hotspot(HotspotChange.GROWN, HotspotDimension.OBJECT, uscc, obj=obj, minutes_ago=30)
+        await publish(risk, [cooled, stale])
+
+        async def applied() -> bool:
+            return bool(
+                await scalar(
+                    risk.url,
+                    "SELECT count(*) FROM processed_events WHERE consumer_group = :g AND event_id = :e",
+                    g=risk.group,
+                    e=stale.id,
+                )
+            )
+
+        await eventually(applied, timeout=60)
+        w = await eventually(lambda: level("blue"), timeout=60)
+        assert w["evidence"]["features"]["complaint_hotspot_level"] == 0
+        assert "escalated_by" not in w["properties"]
+        kept = await scalar(
+            risk.url, "SELECT event_id FROM risk_hotspots WHERE dimension = 'object' AND key = :k", k=uscc
+        )
+        assert kept == cooled.id
+
+    async def test_a_growing_region_hot_spot_raises_complained_about_objects_in_it(self, risk: Risk) -> None:
+        city = f"46{uuid.uuid4().int % 90 + 10:02d}"
+        uscc = new_uscc()
+        obj = SignalObject(uscc=uscc, name="某某诊所", region_code=f"{city}01", industry_code="R8610")
+        await publish(risk, [complaint(obj), medical_ad(uscc, obj=obj)])  # one complaint and one severe hit: yellow
+
+        async def level(expected: str) -> dict | None:  # type: ignore[type-arg]
+            ws = await open_warnings(risk, uscc)
+            return ws[0] if len(ws) == 1 and ws[0]["level"] == expected else None
+
+        await eventually(lambda: level("yellow"), timeout=60)
+
+        async def features(name: str, value: float) -> dict | None:  # type: ignore[type-arg]
+            got = (await risk.client.get(f"/v1/objects/{uscc}/features")).json()["features"]
+            return got if got[name] == value else None
+
+        # A hot spot that is only hot (not growing) in the object's industry is a feature, not an escalation.
+        await publish(risk, [hotspot(HotspotChange.DETECTED, HotspotDimension.INDUSTRY, "R86")])
+        await eventually(lambda: features("industry_hotspot_level", 1), timeout=60)
+        assert (await open_warnings(risk, uscc))[0]["level"] == "yellow"
+
+        await publish(risk, [hotspot(HotspotChange.GROWN, HotspotDimension.REGION, f"{city}00")])
+        w = await eventually(lambda: level("orange"), timeout=60)
+        assert w["evidence"]["features"]["region_hotspot_level"] == 2
+        assert "地区" in w["properties"]["escalated_by"]
+
+        await publish(risk, [hotspot(HotspotChange.COOLED, HotspotDimension.REGION, f"{city}00")])
+        w = await eventually(lambda: level("yellow"), timeout=60)
+        assert w["evidence"]["features"]["region_hotspot_level"] == 0
+        await publish(risk, [hotspot(HotspotChange.COOLED, HotspotDimension.INDUSTRY, "R86")])
+        await eventually(lambda: features("industry_hotspot_level", 0), timeout=60)
+
+    async def test_escalations_are_validated_and_kept_per_version(self, risk: Risk) -> None:
+        r = await risk.client.post(
+            "/v1/models/illegal_drug_sales/versions",
+            json={
+                "rule": {"feature": "drug_listings_30d", "op": ">=", "value": 1},
+                "escalations": [{"when": {"feature": "hotspot_bogus", "op": ">=", "value": 2}, "reason": "x"}],
+            },
+        )
+        assert r.status_code == 422, r.text
+        assert "unknown feature" in r.text
+        champion = (await risk.client.get("/v1/models/illegal_drug_sales/versions")).json()[0]
+        assert any("complaint_hotspot_level" in str(e["when"]) for e in champion["escalations"])
+        r = await risk.client.post(
+            "/v1/models/illegal_drug_sales/versions",
+            json={"rule": {"feature": "drug_listings_30d", "op": ">=", "value": 1}, "escalations": []},
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["escalations"] == []
 
 
 class TestWarnings:
@@ -535,6 +693,8 @@ class TestReportsAndRebuild:
             "round(value::numeric, 6), ',' ORDER BY object_key, feature, day) FROM risk_feature_buckets), '') "
             "|| ' | ' || coalesce((SELECT string_agg(concat_ws('/', object_key, uscc, name, region_code, "
             "industry_code, department_id, last_event_at), ',' ORDER BY object_key) FROM risk_objects), '')"
+            "|| ' | ' || coalesce((SELECT string_agg(concat_ws('/', dimension, key, change, level, count, changed_at,"
+            " event_id), ',' ORDER BY dimension, key) FROM risk_hotspots), '')"
         )
 
         async def settled() -> object:  # every record published so far is applied

@@ -1,8 +1,11 @@
-"""The features risk models read: windowed aggregates per object over day buckets.
+"""The features risk models read: windowed aggregates per object over day buckets, and current states.
 
 Each signal contributes values to (feature, day) buckets of its object, dated by the event's own
 time, so late or out-of-order events land in the right day and windows slide with the calendar.
 A feature's value is the sum (or maximum) of its buckets within the last `window_days` days.
+
+State features are not windowed: they hold what complaint-svc last said about the complaint hot spots
+(热点) the object is in (its own, its industry's, its region's), and drop to 0 when the hot spot cools.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from enum import StrEnum
 class Aggregate(StrEnum):
     SUM = "sum"
     MAX = "max"
+    STATE = "state"  # the current value of a state kept beside the buckets (window_days 0)
 
 
 @dataclass(frozen=True)
@@ -69,9 +73,42 @@ _SPECS = (
     FeatureSpec(
         "opinion_negative_30d", 30, Aggregate.SUM, "Negative public-opinion items (sentiment < -0.3), 30 days."
     ),
+    FeatureSpec(
+        "complaint_hotspot_level",
+        0,
+        Aggregate.STATE,
+        "The object's own complaint hot spot: 0 none (or cooled), 1 hot, 2 hot and growing.",
+    ),
+    FeatureSpec(
+        "complaint_hotspot_count",
+        0,
+        Aggregate.STATE,
+        "Complaints and reports in the window of the object's hot spot (0 when it is not hot).",
+    ),
+    FeatureSpec(
+        "complaint_hotspot_growth",
+        0,
+        Aggregate.STATE,
+        "Growth of the object's hot spot over the window before ((count - previous) / previous; count when "
+        "nothing came before; 0 when not hot).",
+    ),
+    FeatureSpec(
+        "industry_hotspot_level",
+        0,
+        Aggregate.STATE,
+        "The hot spot of the object's industry: 0 none, 1 hot, 2 hot and growing.",
+    ),
+    FeatureSpec(
+        "region_hotspot_level",
+        0,
+        Aggregate.STATE,
+        "The hot spot of the object's region: 0 none, 1 hot, 2 hot and growing.",
+    ),
 )
 
 FEATURES: dict[str, FeatureSpec] = {s.name: s for s in _SPECS}
 FEATURE_NAMES: tuple[str, ...] = tuple(FEATURES)
 MAX_FEATURES: frozenset[str] = frozenset(s.name for s in _SPECS if s.aggregate is Aggregate.MAX)
+STATE_FEATURES: tuple[str, ...] = tuple(s.name for s in _SPECS if s.aggregate is Aggregate.STATE)
+WINDOWED_FEATURES: tuple[str, ...] = tuple(s.name for s in _SPECS if s.aggregate is not Aggregate.STATE)
 LONGEST_WINDOW_DAYS = max(s.window_days for s in _SPECS)

@@ -40,6 +40,28 @@ class RiskObject(Base):
     last_event_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class RiskHotspot(Base):
+    """What complaint-svc last said about one hot spot (industry, region or object); `level` 0 once cooled."""
+
+    __tablename__ = "risk_hotspots"
+
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    hotspot_id: Mapped[uuid.UUID] = mapped_column()
+    change: Mapped[str] = mapped_column(String(16))
+    level: Mapped[int] = mapped_column(Integer, comment="0 cooled, 1 hot, 2 hot and growing")
+    count: Mapped[int] = mapped_column(Integer)
+    previous_count: Mapped[int] = mapped_column(Integer)
+    growth: Mapped[float | None] = mapped_column(Double)
+    reports: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(300))
+    region_code: Mapped[str | None] = mapped_column(String(6))
+    industry_code: Mapped[str | None] = mapped_column(String(8))
+    window_days: Mapped[int] = mapped_column(Integer)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    event_id: Mapped[str] = mapped_column(String(200))
+
+
 class RebuildStatus(StrEnum):
     RUNNING = "running"
     DONE = "done"

@@ -18,10 +18,11 @@ from aiokafka.errors import KafkaError, KafkaTimeoutError
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from risk_svc.features.definitions import FEATURE_NAMES, FEATURES, MAX_FEATURES
+from risk_svc.features.definitions import FEATURE_NAMES, FEATURES, MAX_FEATURES, WINDOWED_FEATURES
 from risk_svc.features.models import FeatureRebuild, RebuildStatus
 from risk_svc.features.signals import Signal
 from risk_svc.warnings.service import OpenWarning
+from supervision_schemas.signals import ComplaintHotspotChanged, ComplaintHotspotData, HotspotChange, HotspotDimension
 from svc_runtime.consumer import EventConsumer, Subscription
 from svc_runtime.db import utc_now
 from svc_runtime.kafka import create_consumer, create_producer
@@ -41,18 +42,8 @@ _ADD_BUCKETS = text(
     """
 )
 
-_WINDOWS = text(
-    """
-    SELECT b.object_key, b.feature, sum(b.value) AS total, max(b.value) AS peak
-    FROM risk_feature_buckets b
-    JOIN unnest(CAST(:names AS text[]), CAST(:windows AS int[])) AS f(name, window_days) ON f.name = b.feature
-    WHERE b.object_key = ANY(CAST(:keys AS text[]))
-      AND b.day > CAST(:today AS date) - f.window_days AND b.day <= CAST(:today AS date) + 1
-    GROUP BY b.object_key, b.feature
-    """
-)
-_WINDOW_NAMES = list(FEATURE_NAMES)
-_WINDOW_DAYS = [FEATURES[n].window_days for n in FEATURE_NAMES]
+_WINDOW_NAMES = list(WINDOWED_FEATURES)
+_WINDOW_DAYS = [FEATURES[n].window_days for n in WINDOWED_FEATURES]
 
 
 async def add_signals(session: AsyncSession, signals: Sequence[Signal]) -> dict[str, Any]:
@@ -137,21 +128,10 @@ async def upsert_profiles(session: AsyncSession, signals: Sequence[Signal]) -> d
     return {r.object_key: r for r in result.all()}
 
 
-_ADD_AND_READ = text(
-    """
-    WITH buckets AS (
-        INSERT INTO risk_feature_buckets (object_key, feature, day, value)
-        SELECT * FROM unnest(CAST(:bkeys AS text[]), CAST(:features AS text[]), CAST(:days AS date[]),
-                             CAST(:vals AS double precision[]))
-        ON CONFLICT (object_key, feature, day) DO UPDATE SET value = CASE
-            WHEN risk_feature_buckets.feature = ANY(CAST(:max_features AS text[]))
-            THEN greatest(risk_feature_buckets.value, excluded.value)
-            ELSE risk_feature_buckets.value + excluded.value END
-    ),
-    profiles AS ("""
-    + _UPSERT_PROFILES.text.strip()
-    + """
-    ),
+# What scoring reads about the objects of `profiles` (a CTE the statement defines first): windowed features,
+# open warnings, and the complaint hot spots they are in (their own; their industry's and region's by prefix,
+# a region key's trailing 00 pairs dropped: 440300 covers 4403xx).
+_READ_STATE = """
     windows AS (
         SELECT w.object_key, json_object_agg(w.feature, w.val) AS vals FROM (
             SELECT b.object_key, b.feature,
@@ -171,9 +151,42 @@ _ADD_AND_READ = text(
         FROM risk_warnings WHERE status = 'open' AND object_key = ANY(CAST(:keys AS text[]))
         GROUP BY object_key
     )
-    SELECT p.*, w.vals AS windows, o.open AS open_warnings
+    SELECT p.*, w.vals AS windows, o.open AS open_warnings,
+           own.level AS hotspot_level, own.count AS hotspot_count, coalesce(own.growth, own.count) AS hotspot_growth,
+           (SELECT max(h.level) FROM risk_hotspots h
+             WHERE h.dimension = 'industry' AND h.level > 0 AND p.industry_code LIKE h.key || '%') AS industry_hotspot,
+           (SELECT max(h.level) FROM risk_hotspots h
+             WHERE h.dimension = 'region' AND h.level > 0
+               AND p.region_code LIKE regexp_replace(h.key, '(00)+$', '') || '%') AS region_hotspot
     FROM profiles p LEFT JOIN windows w USING (object_key) LEFT JOIN open_warnings o USING (object_key)
+    LEFT JOIN risk_hotspots own ON own.dimension = 'object' AND own.key = p.object_key AND own.level > 0
+"""
+
+_ADD_AND_READ = text(
     """
+    WITH buckets AS (
+        INSERT INTO risk_feature_buckets (object_key, feature, day, value)
+        SELECT * FROM unnest(CAST(:bkeys AS text[]), CAST(:features AS text[]), CAST(:days AS date[]),
+                             CAST(:vals AS double precision[]))
+        ON CONFLICT (object_key, feature, day) DO UPDATE SET value = CASE
+            WHEN risk_feature_buckets.feature = ANY(CAST(:max_features AS text[]))
+            THEN greatest(risk_feature_buckets.value, excluded.value)
+            ELSE risk_feature_buckets.value + excluded.value END
+    ),
+    profiles AS ("""
+    + _UPSERT_PROFILES.text.strip()
+    + """
+    ),"""
+    + _READ_STATE
+)
+
+_READ_KNOWN = text(
+    """
+    WITH profiles AS (
+        SELECT object_key, uscc, object_id, name, region_code, industry_code, department_id, department_name
+        FROM risk_objects WHERE object_key = ANY(CAST(:keys AS text[]))
+    ),"""
+    + _READ_STATE
 )
 
 
@@ -235,15 +248,7 @@ async def add_and_read(session: AsyncSession, signals: Sequence[Signal], as_of: 
             "today": day,
         },
     )
-    state = BatchState(objects={}, vectors={}, open_warnings={})
-    for r in result.all():
-        state.objects[r.object_key] = r
-        vector = dict.fromkeys(FEATURE_NAMES, 0.0)
-        for feature, value in (r.windows or {}).items():
-            vector[feature] = float(value)
-        state.vectors[r.object_key] = vector
-        for w in r.open_warnings or ():
-            state.open_warnings[(r.object_key, w["model_key"])] = OpenWarning.from_json(w)
+    state = _state(result.all())
     for (key, feature, bucket_day), value in merged.items():
         spec = FEATURES[feature]
         if not (day - timedelta(days=spec.window_days) < bucket_day <= day + timedelta(days=1)):
@@ -253,6 +258,42 @@ async def add_and_read(session: AsyncSession, signals: Sequence[Signal], as_of: 
     return state
 
 
+def _state(rows: Sequence[Any]) -> BatchState:
+    state = BatchState(objects={}, vectors={}, open_warnings={})
+    for r in rows:
+        state.objects[r.object_key] = r
+        vector = dict.fromkeys(FEATURE_NAMES, 0.0)
+        for feature, value in (r.windows or {}).items():
+            vector[feature] = float(value)
+        if r.hotspot_level:
+            vector["complaint_hotspot_level"] = float(r.hotspot_level)
+            vector["complaint_hotspot_count"] = float(r.hotspot_count)
+            vector["complaint_hotspot_growth"] = float(r.hotspot_growth)
+        vector["industry_hotspot_level"] = float(r.industry_hotspot or 0)
+        vector["region_hotspot_level"] = float(r.region_hotspot or 0)
+        state.vectors[r.object_key] = vector
+        for w in r.open_warnings or ():
+            state.open_warnings[(r.object_key, w["model_key"])] = OpenWarning.from_json(w)
+    return state
+
+
+async def read_known(session: AsyncSession, keys: Sequence[str], as_of: date | None = None) -> BatchState:
+    """What scoring needs of objects already known (no new events): profiles, features, open warnings."""
+    if not keys:
+        return BatchState(objects={}, vectors={}, open_warnings={})
+    result = await session.execute(
+        _READ_KNOWN,
+        {
+            "keys": list(keys),
+            "max_features": list(MAX_FEATURES),
+            "windows": _WINDOW_DAYS,
+            "fnames": _WINDOW_NAMES,
+            "today": as_of or today(),
+        },
+    )
+    return _state(result.all())
+
+
 def today() -> date:
     return datetime.now(UTC).date()
 
@@ -260,17 +301,97 @@ def today() -> date:
 async def window_values(
     session: AsyncSession, keys: Sequence[str], as_of: date | None = None
 ) -> dict[str, dict[str, float]]:
-    """Every feature's windowed value for each object (0 where it has no buckets)."""
+    """Every feature's value for each object, hot-spot states included (0 where it has nothing)."""
     out: dict[str, dict[str, float]] = {k: dict.fromkeys(FEATURE_NAMES, 0.0) for k in keys}
-    if not keys:
-        return out
-    result = await session.execute(
-        _WINDOWS,
-        {"names": _WINDOW_NAMES, "windows": _WINDOW_DAYS, "keys": list(keys), "today": as_of or today()},
-    )
-    for key, feature, total, peak in result.all():
-        out[key][feature] = float(peak if feature in MAX_FEATURES else total)
+    out.update((await read_known(session, keys, as_of)).vectors)
     return out
+
+
+_HOTSPOT_LEVEL = {HotspotChange.DETECTED: 1, HotspotChange.GROWN: 2, HotspotChange.COOLED: 0}
+
+_UPSERT_HOTSPOTS = text(
+    """
+    INSERT INTO risk_hotspots AS t (dimension, key, hotspot_id, change, level, count, previous_count, growth, reports,
+                                    label, region_code, industry_code, window_days, changed_at, event_id)
+    SELECT * FROM unnest(CAST(:dimensions AS text[]), CAST(:keys AS text[]), CAST(:ids AS uuid[]),
+                         CAST(:changes AS text[]), CAST(:levels AS int[]), CAST(:counts AS int[]),
+                         CAST(:previous AS int[]), CAST(:growths AS double precision[]), CAST(:reports AS int[]),
+                         CAST(:labels AS text[]), CAST(:regions AS text[]), CAST(:industries AS text[]),
+                         CAST(:windows AS int[]), CAST(:ats AS timestamptz[]), CAST(:event_ids AS text[]))
+    ON CONFLICT (dimension, key) DO UPDATE SET
+        hotspot_id = excluded.hotspot_id, change = excluded.change, level = excluded.level, count = excluded.count,
+        previous_count = excluded.previous_count, growth = excluded.growth, reports = excluded.reports,
+        label = excluded.label, region_code = excluded.region_code, industry_code = excluded.industry_code,
+        window_days = excluded.window_days, changed_at = excluded.changed_at, event_id = excluded.event_id
+    WHERE excluded.changed_at >= t.changed_at
+    RETURNING t.dimension, t.key
+    """
+)
+_GROUP_MEMBERS_LIMIT = 5000
+_GROUP_MEMBERS = text(
+    """
+    SELECT DISTINCT object_key FROM risk_warnings
+    WHERE status = 'open' AND (
+        industry_code LIKE ANY (SELECT k || '%' FROM unnest(CAST(:industries AS text[])) AS k)
+        OR region_code LIKE ANY (SELECT regexp_replace(k, '(00)+$', '') || '%'
+                                 FROM unnest(CAST(:regions AS text[])) AS k))
+    LIMIT :limit
+    """
+)
+
+
+def hotspot_key(data: ComplaintHotspotData) -> str:
+    """An object hot spot is kept under the object's key (as its features are); a group under its own key."""
+    if data.dimension is HotspotDimension.OBJECT and data.object is not None:
+        return data.object.key
+    return data.key
+
+
+async def record_hotspots(session: AsyncSession, events: Sequence[ComplaintHotspotChanged]) -> list[str]:
+    """Keep each hot spot's latest state (older changes, late or repeated, change nothing).
+
+    Return the objects whose features changed: the object of an object hot spot, and for an industry or
+    region hot spot the objects of that group with an open warning (at most 5,000), whose level may change.
+    Other members of the group see the change when their next event is scored.
+    """
+    latest: dict[tuple[str, str], ComplaintHotspotChanged] = {}
+    for e in events:
+        k = (e.data.dimension.value, hotspot_key(e.data))
+        if (cur := latest.get(k)) is None or cur.data.changed_at <= e.data.changed_at:
+            latest[k] = e
+    if not latest:
+        return []
+    rows = list(latest.values())
+    changed = await session.execute(
+        _UPSERT_HOTSPOTS,
+        {
+            "dimensions": [e.data.dimension.value for e in rows],
+            "keys": [hotspot_key(e.data) for e in rows],
+            "ids": [e.data.hotspot_id for e in rows],
+            "changes": [e.data.change.value for e in rows],
+            "levels": [_HOTSPOT_LEVEL[e.data.change] for e in rows],
+            "counts": [e.data.count for e in rows],
+            "previous": [e.data.previous_count for e in rows],
+            "growths": [e.data.growth for e in rows],
+            "reports": [e.data.reports for e in rows],
+            "labels": [e.data.label for e in rows],
+            "regions": [e.data.region_code for e in rows],
+            "industries": [e.data.industry_code for e in rows],
+            "windows": [e.data.window_days for e in rows],
+            "ats": [e.data.changed_at for e in rows],
+            "event_ids": [e.id for e in rows],
+        },
+    )
+    touched = changed.all()
+    objects = [k for d, k in touched if d == HotspotDimension.OBJECT.value]
+    industries = [k for d, k in touched if d == HotspotDimension.INDUSTRY.value]
+    regions = [k for d, k in touched if d == HotspotDimension.REGION.value]
+    if industries or regions:
+        members = await session.scalars(
+            _GROUP_MEMBERS, {"industries": industries, "regions": regions, "limit": _GROUP_MEMBERS_LIMIT}
+        )
+        objects.extend(k for k in members.all() if k not in objects)
+    return objects
 
 
 class HotState:
@@ -345,9 +466,9 @@ async def reset_feature_state(session: AsyncSession, group: str) -> None:
     The exclusive lock waits for a live batch that already touched the features and holds back the
     next one until this commits, so every event is counted exactly once: by the replay or live.
     """
-    await session.execute(text("LOCK TABLE risk_feature_buckets, risk_objects IN ACCESS EXCLUSIVE MODE"))
+    await session.execute(text("LOCK TABLE risk_feature_buckets, risk_objects, risk_hotspots IN ACCESS EXCLUSIVE MODE"))
     await session.execute(text("DELETE FROM processed_events WHERE consumer_group = :g"), {"g": group})
-    await session.execute(text("TRUNCATE risk_feature_buckets, risk_objects"))
+    await session.execute(text("TRUNCATE risk_feature_buckets, risk_objects, risk_hotspots"))
 
 
 class ReplayError(Exception):

@@ -9,7 +9,9 @@ from decimal import Decimal, InvalidOperation
 
 from supervision_schemas.datahub import BehaviourRecorded, BehaviourType, ObjectChanged, ObjectCreated
 from supervision_schemas.signals import (
+    ComplaintHotspotChanged,
     ComplaintSignalRecorded,
+    HotspotDimension,
     ObservationCategory,
     ObservationKind,
     ObservationRecorded,
@@ -107,6 +109,14 @@ def from_complaint(event: ComplaintSignalRecorded) -> Signal:
     elif d.category is ObservationCategory.FINANCIAL_PRODUCT:
         s.contributions.append(("finance_reports_90d", 1.0))
     return s
+
+
+def from_hotspot(event: ComplaintHotspotChanged) -> Signal | None:
+    """The identified object of an object hot spot (its profile, no features); None for groups and names."""
+    d = event.data
+    if d.dimension is not HotspotDimension.OBJECT or d.object is None:
+        return None
+    return Signal(event_id=event.id, at=d.changed_at, day=d.changed_at.date(), **_object_fields(d.object))  # type: ignore[arg-type]
 
 
 def inspection_failed(result: str | None) -> bool:

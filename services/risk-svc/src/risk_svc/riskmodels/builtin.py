@@ -17,6 +17,31 @@ from supervision_schemas.risk import RiskDomain
 
 DEFAULT_BANDS = {"red": 0.9, "orange": 0.75, "yellow": 0.6, "blue": 0.5}
 
+# A complaint hot spot that keeps growing (complaint-svc's `grown`) makes a warning more urgent: the object's
+# own, or its industry's or region's when the object itself has been complained about in the last 30 days.
+HOTSPOT_ESCALATIONS: list[dict[str, Any]] = [
+    {
+        "when": {"feature": "complaint_hotspot_level", "op": ">=", "value": 2},
+        "levels": 1,
+        "reason": "对象投诉热点持续增长",
+    },
+    {
+        "when": {
+            "all": [
+                {
+                    "any": [
+                        {"feature": "industry_hotspot_level", "op": ">=", "value": 2},
+                        {"feature": "region_hotspot_level", "op": ">=", "value": 2},
+                    ]
+                },
+                {"feature": "complaints_30d", "op": ">=", "value": 1},
+            ]
+        },
+        "levels": 1,
+        "reason": "所在行业或地区投诉热点持续增长且对象近30日被投诉",
+    },
+]
+
 
 @dataclass(frozen=True)
 class Dist:

@@ -55,6 +55,9 @@ class ModelVersion(Base):
     features: Mapped[list[str]] = mapped_column(JSONB)
     rule: Mapped[dict[str, Any]] = mapped_column(JSONB)
     bands: Mapped[dict[str, float]] = mapped_column(JSONB)
+    escalations: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb"), comment="Conditions that raise a warning's level."
+    )
     estimator: Mapped[EstimatorKind] = mapped_column(String(32))
     artifact: Mapped[bytes | None] = mapped_column(LargeBinary)
     metrics: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)

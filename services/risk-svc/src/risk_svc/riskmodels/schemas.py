@@ -37,6 +37,34 @@ class Bands(BaseModel):
         return None
 
 
+_ORDER = (WarningLevel.BLUE, WarningLevel.YELLOW, WarningLevel.ORANGE, WarningLevel.RED)
+MAX_ESCALATIONS = 8
+
+
+class Escalation(BaseModel):
+    """A condition that raises the level of a warning the version raises, e.g. a growing complaint hot spot.
+
+    It raises no warning by itself: the rule and the score decide whether there is one. When several
+    hold, the largest step applies; red stays red.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    when: Condition
+    levels: int = Field(1, ge=1, le=3, description="How many levels up (blue -> yellow is one).")
+    reason: str = Field(min_length=1, max_length=200, description="Shown in the warning's properties.")
+
+    @field_validator("when")
+    @classmethod
+    def _bounded(cls, when: Any) -> Any:
+        check_size(when)
+        return when
+
+
+def raise_level(level: WarningLevel, steps: int) -> WarningLevel:
+    return _ORDER[min(_ORDER.index(level) + steps, len(_ORDER) - 1)]
+
+
 class ModelVersionCreate(BaseModel):
     """A new version: its rule, features, bands and estimator (trained and validated on creation)."""
 
@@ -47,6 +75,9 @@ class ModelVersionCreate(BaseModel):
         default=None, min_length=1, max_length=20, description="Estimator inputs; the champion's when omitted."
     )
     bands: Bands | None = None
+    escalations: list[Escalation] | None = Field(
+        default=None, max_length=MAX_ESCALATIONS, description="The champion's when omitted; [] for none."
+    )
     estimator: EstimatorKind | None = Field(default=None, description="The champion's kind when omitted.")
     title: str | None = Field(default=None, min_length=1, max_length=200)
     domain: RiskDomain | None = None
@@ -83,6 +114,7 @@ class ModelVersionRead(BaseModel):
     features: list[str]
     rule: dict[str, Any]
     bands: dict[str, float]
+    escalations: list[dict[str, Any]]
     estimator: EstimatorKind
     metrics: dict[str, Any]
     training: dict[str, Any]

@@ -10,10 +10,17 @@ from pydantic import TypeAdapter
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from risk_svc.riskmodels.builtin import BUILTIN, DEFAULT_BANDS, generate
+from risk_svc.riskmodels.builtin import BUILTIN, DEFAULT_BANDS, HOTSPOT_ESCALATIONS, generate
 from risk_svc.riskmodels.conditions import Condition, features_of
 from risk_svc.riskmodels.models import EstimatorKind, ModelVersion, VersionStatus
-from risk_svc.riskmodels.schemas import Bands, ModelPrecision, ModelVersionCreate, PrecisionPoint, ShadowSummary
+from risk_svc.riskmodels.schemas import (
+    Bands,
+    Escalation,
+    ModelPrecision,
+    ModelVersionCreate,
+    PrecisionPoint,
+    ShadowSummary,
+)
 from risk_svc.riskmodels.training import train, validation_problems
 from risk_svc.warnings.models import Disposal
 from supervision_schemas.risk import WarningLevel
@@ -21,6 +28,7 @@ from svc_runtime.db import utc_now
 from svc_runtime.problems import Conflict, NotFound, Problem
 
 CONDITION = TypeAdapter(Condition)
+ESCALATION = TypeAdapter(Escalation)
 FEEDBACK_WEIGHT = 5.0  # one disposal outcome counts as much as five generated examples
 FLAG_WINDOW = 50  # latest disposals a version's live precision is judged on
 FLAG_MIN_FEEDBACK = 10
@@ -58,6 +66,7 @@ async def ensure_builtin_models(session: AsyncSession, actor: str = "system") ->
                 features=model.features,
                 rule=model.rule,
                 bands=dict(DEFAULT_BANDS),
+                escalations=list(HOTSPOT_ESCALATIONS),
                 estimator=model.estimator,
                 artifact=trained.artifact,
                 metrics=trained.metrics,
@@ -152,6 +161,10 @@ async def create_version(
     features = body.features or (base.features if base else [])
     estimator = EstimatorKind(body.estimator or (base.estimator if base else EstimatorKind.NONE))
     bands = body.bands or (Bands(**base.bands) if base else Bands())
+    if body.escalations is not None:
+        escalations = [e.model_dump(mode="json", by_alias=True) for e in body.escalations]
+    else:
+        escalations = list(base.escalations or []) if base else []
     rule_features = features_of(body.rule)
     missing = sorted(rule_features - set(features)) if estimator is not EstimatorKind.NONE else []
     metrics: dict[str, Any] = {}
@@ -179,6 +192,7 @@ async def create_version(
         features=features,
         rule=CONDITION.dump_python(body.rule, mode="json", by_alias=True),
         bands=bands.model_dump(),
+        escalations=escalations,
         estimator=estimator,
         artifact=artifact,
         metrics=metrics,
@@ -201,6 +215,7 @@ async def retrain(session: AsyncSession, model_key: str, *, actor: str) -> Model
         rule=CONDITION.validate_python(champion.rule),
         features=champion.features,
         bands=Bands(**champion.bands),
+        escalations=[ESCALATION.validate_python(e) for e in champion.escalations or []],
         estimator=champion.estimator,
     )
     return await create_version(session, model_key, body, actor=actor)

@@ -10,7 +10,14 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from risk_svc.features import service as feature_service
-from risk_svc.features.signals import Signal, from_behaviour, from_complaint, from_object, from_observation
+from risk_svc.features.signals import (
+    Signal,
+    from_behaviour,
+    from_complaint,
+    from_hotspot,
+    from_object,
+    from_observation,
+)
 from risk_svc.scoring.service import ModelCache, score_and_warn
 from supervision_schemas.datahub import (
     DATAHUB_BEHAVIOUR_TOPIC,
@@ -22,7 +29,9 @@ from supervision_schemas.datahub import (
 from supervision_schemas.signals import (
     COMPLAINT_SIGNALS_TOPIC,
     THIRDPARTY_OBSERVATIONS_TOPIC,
+    ComplaintHotspotChanged,
     ComplaintSignalRecorded,
+    HotspotDimension,
     ObservationRecorded,
 )
 from svc_runtime.consumer import Subscription
@@ -65,6 +74,25 @@ class SignalProcessor:
         """Object records only refresh profiles (industry, supervising department); they score nothing."""
         await feature_service.upsert_profiles(session, [from_object(e) for e in events])
 
+    async def on_hotspots(self, session: AsyncSession, events: Sequence[ComplaintHotspotChanged]) -> None:
+        """Keep the hot spots current and re-score the objects whose hot-spot features changed."""
+        await feature_service.upsert_profiles(session, [s for e in events if (s := from_hotspot(e)) is not None])
+        keys = await feature_service.record_hotspots(session, events)
+        if not self.scoring or not keys:
+            return
+        state = await feature_service.read_known(session, keys)
+        latest = {feature_service.hotspot_key(e.data): e for e in events}
+        group_events = [e for e in events if e.data.dimension is not HotspotDimension.OBJECT]
+        signals = []
+        for key, obj in state.objects.items():
+            cause = latest.get(key) or (group_events[-1] if group_events else None)
+            if cause is not None:
+                at = cause.data.changed_at
+                signals.append(Signal(cause.id, key, at, at.date(), obj.name, obj.region_code))
+        models = await self.models.active(session)
+        await score_and_warn(session, signals, state.vectors, state.objects, models, self.source, state.open_warnings)
+        self._cache_after_commit(session, state.vectors)
+
     async def apply(self, session: AsyncSession, signals: list[Signal]) -> None:
         if not signals:
             return
@@ -94,6 +122,7 @@ class SignalProcessor:
             handlers={
                 "gov.supervision.thirdparty.observation.recorded.v1": self.on_observations,
                 "gov.supervision.signals.complaint.recorded.v1": self.on_complaints,
+                "gov.supervision.complaint.hotspot.changed.v1": self.on_hotspots,
                 "gov.supervision.datahub.behaviour.recorded.v1": self.on_behaviour,
                 "gov.supervision.datahub.object.created.v1": self.on_objects,
                 "gov.supervision.datahub.object.changed.v1": self.on_objects,

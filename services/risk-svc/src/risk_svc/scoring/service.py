@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from risk_svc.features.definitions import FEATURE_NAMES
 from risk_svc.features.signals import Signal
-from risk_svc.riskmodels.conditions import Condition, evaluate
+from risk_svc.riskmodels.conditions import Condition, evaluate, features_of
 from risk_svc.riskmodels.models import EstimatorKind, ModelVersion, VersionStatus
-from risk_svc.riskmodels.schemas import Bands
+from risk_svc.riskmodels.schemas import Bands, Escalation, raise_level
 from risk_svc.riskmodels.service import ensure_builtin_models
 from risk_svc.riskmodels.training import load
 from risk_svc.warnings.service import Candidate, OpenWarning, apply_candidates
@@ -26,6 +26,7 @@ from supervision_schemas.risk import WarningLevel
 from svc_runtime.db import utc_now
 
 CONDITION = TypeAdapter(Condition)
+ESCALATIONS = TypeAdapter(list[Escalation])
 
 
 @dataclass
@@ -42,6 +43,13 @@ class LoadedModel:
     estimator_kind: EstimatorKind
     estimator: Any
     status: VersionStatus = VersionStatus.CHAMPION
+    escalations: tuple[Escalation, ...] = ()
+
+    @property
+    def evidence_features(self) -> list[str]:
+        """The estimator's features, then those its escalations test (shown in a warning's evidence)."""
+        extra = sorted(set().union(*(features_of(e.when) for e in self.escalations)) - set(self.features))
+        return self.features + extra
 
 
 class ModelCache:
@@ -94,6 +102,7 @@ class ModelCache:
                     bands=Bands(**r.bands),
                     estimator_kind=EstimatorKind(r.estimator),
                     estimator=load(r.artifact) if r.artifact else None,
+                    escalations=tuple(ESCALATIONS.validate_python(r.escalations or [])),
                 )
         for stale in set(self._models) - set(current):
             del self._models[stale]
@@ -130,6 +139,17 @@ class _Batch:
     def rule(self, m: LoadedModel) -> np.ndarray[Any, Any]:
         return np.asarray(evaluate(m.rule, self.columns, self.fields, len(self.keys)), dtype=bool)
 
+    def escalation(self, m: LoadedModel, idx: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], list[list[str]]]:
+        """For the rows `idx`: how many levels up the model's escalations raise each, and their reasons."""
+        steps = np.zeros(idx.size, dtype=int)
+        reasons: list[list[str]] = [[] for _ in range(idx.size)]
+        for e in m.escalations:
+            hit = np.asarray(evaluate(e.when, self.columns, self.fields, len(self.keys)), dtype=bool)[idx]
+            for j in np.flatnonzero(hit):
+                steps[j] = max(steps[j], e.levels)
+                reasons[j].append(e.reason)
+        return steps, reasons
+
     def scores(self, m: LoadedModel, idx: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         if m.estimator is None:
             return np.ones(idx.size)
@@ -154,10 +174,15 @@ def score(
             continue
         scores = batch.scores(m, idx)
         keep = scores >= m.bands.blue
-        for i, s in zip(idx[keep], scores[keep], strict=True):
+        idx, scores = idx[keep], scores[keep]
+        steps, reasons = batch.escalation(m, idx)
+        shown = m.evidence_features
+        for j, (i, s) in enumerate(zip(idx, scores, strict=True)):
             key = keys[int(i)]
             level = m.bands.level(float(s))
             assert level is not None
+            if steps[j]:
+                level = raise_level(level, int(steps[j]))
             out.append(
                 Candidate(
                     key=key,
@@ -169,7 +194,8 @@ def score(
                     department=m.department,
                     score=round(float(s), 4),
                     level=level,
-                    features={f: vectors[key][f] for f in m.features},
+                    features={f: vectors[key][f] for f in shown},
+                    escalated_by=tuple(reasons[j]),
                 )
             )
     return out
@@ -206,19 +232,24 @@ def shadow_score(
         if idx.size == 0:
             continue
         scores = batch.scores(m, idx)
-        for i, s in zip(idx, scores, strict=True):
+        steps, _ = batch.escalation(m, idx)
+        shown = m.evidence_features
+        for j, (i, s) in enumerate(zip(idx, scores, strict=True)):
             key = keys[int(i)]
             matched = bool(rule[int(i)])
             if not matched:
                 s = 0.0 if m.estimator is None else s
+            level = m.bands.level(float(s)) if matched else None
+            if level is not None and steps[j]:
+                level = raise_level(level, int(steps[j]))
             out.append(
                 Shadow(
                     model=m,
                     key=key,
                     score=round(float(s), 4),
-                    level=m.bands.level(float(s)) if matched else None,
+                    level=level,
                     rule_matched=matched,
-                    features={f: vectors[key][f] for f in m.features},
+                    features={f: vectors[key][f] for f in shown},
                 )
             )
     return out

@@ -69,6 +69,7 @@ class Candidate:
     score: float
     level: WarningLevel
     features: dict[str, float]
+    escalated_by: tuple[str, ...] = ()
 
 
 @dataclass
@@ -156,6 +157,10 @@ def _data(row: dict[str, Any]) -> WarningData:
     )
 
 
+def _escalation(c: Candidate) -> dict[str, str]:
+    return {"escalated_by": "；".join(c.escalated_by)} if c.escalated_by else {}
+
+
 async def apply_candidates(
     session: AsyncSession,
     candidates: Sequence[Candidate],
@@ -209,7 +214,7 @@ async def apply_candidates(
                 update_count=0,
                 evidence={"event_ids": batch_ids[-EVIDENCE_EVENTS:], "features": c.features, "rule_matched": True},
             )
-            row["properties"] = {"industry_code": obj.industry_code, "update_count": 0}
+            row["properties"] = {"industry_code": obj.industry_code, "update_count": 0, **_escalation(c)}
             inserts.append(row)
             events.append(WarningRaised.build(source=source, subject=c.key, data=_data(row)))
         else:
@@ -221,7 +226,11 @@ async def apply_candidates(
                 update_count=existing.update_count + 1,
                 evidence={"event_ids": merged, "features": c.features, "rule_matched": True},
             )
-            row["properties"] = {"industry_code": obj.industry_code, "update_count": row["update_count"]}
+            row["properties"] = {
+                "industry_code": obj.industry_code,
+                "update_count": row["update_count"],
+                **_escalation(c),
+            }
             updates.append(row)
             if existing.level != c.level.value or abs(existing.score - c.score) >= SCORE_CHANGE:
                 events.append(WarningUpdated.build(source=source, subject=c.key, data=_data(row)))
