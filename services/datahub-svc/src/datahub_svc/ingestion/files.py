@@ -11,16 +11,15 @@ import codecs
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
+import openpyxl
 import orjson
 
 MAX_CELL_CHARS = 100_000
@@ -129,213 +128,62 @@ class Block:
         return out
 
 
-_MAIN_NS = (
-    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "http://purl.oclc.org/ooxml/spreadsheetml/main",
-)
-_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_DOC_REL_NS = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "http://purl.oclc.org/ooxml/officeDocument/relationships",
-)
-# Built-in number formats that show dates (27-36 and 50-58 are the Chinese locale's date formats).
-_DATE_FORMAT_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
-_FORMAT_LITERALS_RE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
-_MAX_SHARED_STRINGS_BYTES = 1 << 30
 _XLSX_HEADER_SEARCH_ROWS = 20
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _column_index(ref: str) -> int:
-    """0 for A1, 1 for B7, 26 for AA3."""
-    index = 0
-    for ch in ref:
-        if "A" <= ch <= "Z":
-            index = index * 26 + ord(ch) - 64
-        else:
-            break
-    return index - 1
-
-
-def _rich_text(elem: ElementTree.Element) -> str:
-    """The text of a string item (`<si>` or `<is>`): its `<t>`, or the `<t>` of its runs; phonetic guides are left out."""
-    parts: list[str] = []
-    for child in elem:
-        tag = _local(child.tag)
-        if tag == "t":
-            parts.append(child.text or "")
-        elif tag == "r":
-            parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
-    return "".join(parts)
-
-
-def _is_date_format(code: str) -> bool:
-    code = _FORMAT_LITERALS_RE.sub("", code).lower()
-    return code != "general" and any(ch in code for ch in "ymdhs")
-
-
 class XlsxSheet:
-    """The first worksheet of an .xlsx file, read as a stream of rows of text cells (standard library only).
+    """The first worksheet of an .xlsx file, streamed by openpyxl in read-only mode as rows of text cells.
 
     Cells come as the spreadsheet shows them in substance: text as is, whole numbers without a
     decimal point (codes and phone numbers stored as numbers), other numbers in their shortest
-    form, dates (numbers with a date format) as 2024-01-05, booleans as true/false.
+    form, dates as 2024-01-05 (with the time when there is one), booleans as true/false.
     """
 
     def __init__(self, path: Path) -> None:
-        self.path = path
         self.too_long = False
         try:
-            self.zip = zipfile.ZipFile(path)
-            self.names = set(self.zip.namelist())
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise UnreadableFile(f"not a readable .xlsx file ({exc})") from None
-
-    def _parse(self, name: str) -> ElementTree.Element | None:
-        if name not in self.names:
-            return None
-        try:
-            with self.zip.open(name) as fh:
-                return ElementTree.parse(fh).getroot()
-        except (ElementTree.ParseError, zipfile.BadZipFile, OSError, RuntimeError) as exc:
-            raise UnreadableFile(f"not a readable .xlsx file ({name}: {exc})") from None
-
-    def _sheet_name(self) -> tuple[str, bool]:
-        """The path of the first worksheet, and whether dates count from 1904."""
-        workbook = self._parse("xl/workbook.xml")
-        if workbook is None:
-            raise UnreadableFile("not an .xlsx workbook (no xl/workbook.xml)")
-        date1904 = any(_local(e.tag) == "workbookPr" and e.get("date1904") in ("1", "true") for e in workbook.iter())
-        first = next((e for e in workbook.iter() if _local(e.tag) == "sheet"), None)
-        if first is None:
+            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # zip, XML and workbook-structure errors alike: the file as a whole is unreadable
+            raise UnreadableFile(f"not a readable .xlsx file ({type(exc).__name__}: {exc})") from None
+        if not self.book.worksheets:
             raise UnreadableFile("the workbook has no worksheet")
-        rid = next((first.get(f"{{{ns}}}id") for ns in _DOC_REL_NS if first.get(f"{{{ns}}}id")), None)
-        rels = self._parse("xl/_rels/workbook.xml.rels")
-        if rid and rels is not None:
-            for rel in rels:
-                if rel.get("Id") == rid and rel.get("Target"):
-                    target = rel.get("Target", "").lstrip("/")
-                    name = target if target.startswith("xl/") else f"xl/{target}"
-                    if name in self.names:
-                        return name, date1904
-        if "xl/worksheets/sheet1.xml" in self.names:
-            return "xl/worksheets/sheet1.xml", date1904
-        raise UnreadableFile("the first worksheet of the workbook is missing")
 
-    def _shared_strings(self) -> list[str]:
-        name = "xl/sharedStrings.xml"
-        if name not in self.names:
-            return []
-        if self.zip.getinfo(name).file_size > _MAX_SHARED_STRINGS_BYTES:
-            raise UnreadableFile("the workbook's text table is too large; save the sheet as CSV and upload that")
-        strings: list[str] = []
-        try:
-            with self.zip.open(name) as fh:
-                for _, elem in ElementTree.iterparse(fh):
-                    if _local(elem.tag) != "si":
-                        continue
-                    strings.append(_rich_text(elem))
-                    elem.clear()
-        except (ElementTree.ParseError, zipfile.BadZipFile, OSError, RuntimeError) as exc:
-            raise UnreadableFile(f"not a readable .xlsx file (text table: {exc})") from None
-        return strings
-
-    def _date_styles(self) -> frozenset[int]:
-        styles = self._parse("xl/styles.xml")
-        if styles is None:
-            return frozenset()
-        custom = {
-            int(e.get("numFmtId", "-1")): e.get("formatCode", "") for e in styles.iter() if _local(e.tag) == "numFmt"
-        }
-        dated: set[int] = set()
-        cell_xfs = next((e for e in styles if _local(e.tag) == "cellXfs"), None)
-        for index, xf in enumerate(cell_xfs if cell_xfs is not None else ()):
-            fmt = int(xf.get("numFmtId", "0"))
-            if fmt in custom:
-                if _is_date_format(custom[fmt]):
-                    dated.add(index)
-            elif fmt in _DATE_FORMAT_IDS:
-                dated.add(index)
-        return frozenset(dated)
+    def close(self) -> None:
+        self.book.close()
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(row number, cells from column A) of each row the sheet stores, streamed."""
-        sheet, date1904 = self._sheet_name()
-        strings = self._shared_strings()
-        dated = self._date_styles()
-        epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+        """(row number, cells from column A) of each row of the sheet, streamed."""
+        sheet = self.book.worksheets[0]
         number = 0
         try:
-            with self.zip.open(sheet) as fh:
-                parent: ElementTree.Element | None = None
-                for event, elem in ElementTree.iterparse(fh, events=("start", "end")):
-                    tag = _local(elem.tag)
-                    if event == "start":
-                        if tag == "sheetData":
-                            parent = elem
-                        continue
-                    if tag != "row":
-                        continue
-                    number = int(elem.get("r") or number + 1)
-                    cells: list[str] = []
-                    for c in elem:
-                        if _local(c.tag) != "c":
-                            continue
-                        ref = c.get("r")
-                        column = _column_index(ref) if ref else len(cells)
-                        if not 0 <= column <= 16383:
-                            continue
-                        if column >= len(cells):
-                            cells.extend([""] * (column + 1 - len(cells)))
-                        value = self._value(c, strings, dated, epoch)
-                        if len(value) > MAX_CELL_CHARS:
-                            self.too_long = True
-                        cells[column] = value  # cells are in column order, but not always
-                    elem.clear()
-                    if parent is not None:
-                        parent.clear()  # rows already read are not kept
-                    yield number, cells
-        except (ElementTree.ParseError, zipfile.BadZipFile, OSError, RuntimeError) as exc:
-            raise UnreadableFile(f"the worksheet cannot be read after row {number} ({exc})") from None
+            for number, values in enumerate(sheet.iter_rows(min_col=1, values_only=True), start=sheet.min_row or 1):
+                cells = [_cell_text(v) for v in values]
+                if any(len(c) > MAX_CELL_CHARS for c in cells):
+                    self.too_long = True
+                yield number, cells
+        except UnreadableFile:
+            raise
+        except Exception as exc:
+            raise UnreadableFile(f"the worksheet cannot be read after row {number} ({type(exc).__name__})") from None
 
-    @staticmethod
-    def _value(c: ElementTree.Element, strings: list[str], dated: frozenset[int], epoch: datetime) -> str:
-        kind = c.get("t", "n")
-        raw: str | None = None
-        if kind == "inlineStr":
-            inline = next((child for child in c if _local(child.tag) == "is"), None)
-            return "" if inline is None else _rich_text(inline)
-        for child in c:
-            if _local(child.tag) == "v":
-                raw = child.text
-                break
-        if raw is None:
-            return ""
-        if kind == "s":
-            try:
-                return strings[int(raw)]
-            except (ValueError, IndexError):
-                return ""
-        if kind == "b":
-            return "true" if raw.strip() in ("1", "true") else "false"
-        if kind != "n":
-            return raw  # str (formula text), e (an error such as #N/A), d (ISO 8601 date)
-        try:
-            value = float(raw)
-        except ValueError:
-            return raw
-        if int(c.get("s", "0") or 0) in dated and 0 <= value < 2_958_466:
-            moment = epoch + timedelta(days=value)
-            if value < 61 and epoch.year == 1899:
-                moment += timedelta(days=1)  # Excel's day 60 is 1900-02-29, which never was
-            moment = moment.replace(microsecond=0)
-            return moment.date().isoformat() if moment.time() == time() else moment.isoformat(sep=" ")
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, datetime):
+        value = value.replace(microsecond=0)
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)  # timedelta and anything newer openpyxl may return
 
 
 class _Pieces:
@@ -573,7 +421,7 @@ class Reader:
         try:
             yield from self._xlsx_records(sheet)
         finally:
-            sheet.zip.close()
+            sheet.close()
 
     def _xlsx_records(self, sheet: XlsxSheet) -> Iterator[Record]:
         rows = sheet.rows()
