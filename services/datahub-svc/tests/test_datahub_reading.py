@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from datahub_svc.ingestion import files
-from datahub_svc.ingestion.files import Block, FileFormat, Reader, UnreadableFile, chunk_records, detect_encoding
+from datahub_svc.ingestion.files import Block, FileFormat, Reader, UnreadableFile, chunk_records
 from datahub_svc.objects.prepare import KNOWN_FIELDS, header_field
+from svc_runtime.uploads import detect_encoding
 
 
 def _reader(path: Path) -> Reader:
@@ -147,7 +148,7 @@ def test_xlsx_cells_as_exporters_write_them(tmp_path: Path) -> None:
         + "".join(inline.format(h) for h in ("企业名称", "行政区划代码", "成立日期", "注册资本"))
         + "</row>"
         '<row r="3"><c r="A3" t="inlineStr"><is><r><t>亳州市</t></r><r><t>华佗药店</t></r>'
-        "<rPh sb=\"0\" eb=\"3\"><t>ハ</t></rPh></is></c>"
+        '<rPh sb="0" eb="3"><t>ハ</t></rPh></is></c>'
         '<c r="B3"><v>341602</v></c><c r="C3" s="1"><v>43529</v></c><c r="D3" s="2"><v>1234.5</v></c></row>'
         '<row r="4"><c r="B4" t="e"><v>#N/A</v></c><c r="C4" t="b"><v>1</v></c></row>'
     )

@@ -7,20 +7,19 @@ row 1, as a spreadsheet shows it) and the reading carries on; only an unreadable
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import orjson
+
+from svc_runtime.uploads import UnreadableUpload, xlsx_rows
 
 MAX_CELL_CHARS = 100_000
 _PROBE = 1 << 20
@@ -49,21 +48,6 @@ def format_for(filename: str) -> FileFormat:
             "old Excel 97-2003 (.xls) files are not read: save the sheet as .xlsx or CSV and upload that"
         )
     raise UnreadableFile("unknown file type: upload .csv, .xlsx or .jsonl")
-
-
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) if the whole file decodes as UTF-8, else GB18030 (a superset of GBK)."""
-    with path.open("rb") as fh:
-        head = fh.read(3)
-        fh.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while chunk := fh.read(_PROBE):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"
 
 
 # One record of a file: (row number, CSV cells in the order of `Reader.columns` or a JSON object, or None
@@ -129,61 +113,6 @@ class Block:
 
 
 _XLSX_HEADER_SEARCH_ROWS = 20
-
-
-class XlsxSheet:
-    """The first worksheet of an .xlsx file, streamed by openpyxl in read-only mode as rows of text cells.
-
-    Cells come as the spreadsheet shows them in substance: text as is, whole numbers without a
-    decimal point (codes and phone numbers stored as numbers), other numbers in their shortest
-    form, dates as 2024-01-05 (with the time when there is one), booleans as true/false.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.too_long = False
-        try:
-            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # zip, XML and workbook-structure errors alike: the file as a whole is unreadable
-            raise UnreadableFile(f"not a readable .xlsx file ({type(exc).__name__}: {exc})") from None
-        if not self.book.worksheets:
-            raise UnreadableFile("the workbook has no worksheet")
-
-    def close(self) -> None:
-        self.book.close()
-
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(row number, cells from column A) of each row of the sheet, streamed."""
-        sheet = self.book.worksheets[0]
-        number = 0
-        try:
-            for number, values in enumerate(sheet.iter_rows(min_col=1, values_only=True), start=sheet.min_row or 1):
-                cells = [_cell_text(v) for v in values]
-                if any(len(c) > MAX_CELL_CHARS for c in cells):
-                    self.too_long = True
-                yield number, cells
-        except UnreadableFile:
-            raise
-        except Exception as exc:
-            raise UnreadableFile(f"the worksheet cannot be read after row {number} ({type(exc).__name__})") from None
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
-    if isinstance(value, datetime):
-        value = value.replace(microsecond=0)
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value)  # timedelta and anything newer openpyxl may return
 
 
 class _Pieces:
@@ -417,14 +346,12 @@ class Reader:
     def _xlsx(self) -> Iterator[Record]:
         """The first worksheet: the header is its first row with a known column name (a title above it is
         passed over); rows are numbered as the sheet shows them."""
-        sheet = XlsxSheet(self.path)
         try:
-            yield from self._xlsx_records(sheet)
-        finally:
-            sheet.close()
+            yield from self._xlsx_records(xlsx_rows(self.path))
+        except UnreadableUpload as exc:
+            raise UnreadableFile(str(exc)) from None
 
-    def _xlsx_records(self, sheet: XlsxSheet) -> Iterator[Record]:
-        rows = sheet.rows()
+    def _xlsx_records(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[Record]:
         header: list[str] = []
         for _, cells in islice(rows, _XLSX_HEADER_SEARCH_ROWS):
             if any(self.header_field(c) in self.known_fields for c in cells if c.strip()):
@@ -437,28 +364,21 @@ class Reader:
             )
         while header and not header[-1].strip():
             header.pop()
-        sheet.too_long = False  # a long title or header cell says nothing about the rows
         self.columns = [self.header_field(h) for h in header]
         self.ignored_columns = [h for h, c in zip(header, self.columns, strict=True) if c not in self.known_fields]
-        if not any(c in self.known_fields for c in self.columns):
-            raise UnreadableFile("no column of the header is known; see the import documentation for the names")
         width = len(self.columns)
         for row, cells in rows:
-            if sheet.too_long:
-                sheet.too_long = False
+            if any(len(c) > MAX_CELL_CHARS for c in cells):
                 yield (row, None, [(row, "row", _TOO_LONG.replace("unreadable CSV", "unreadable cell"))])
                 continue
             if len(cells) > width:
-                extra = cells[width:]
-                if any(c.strip() for c in extra):
+                if any(c.strip() for c in cells[width:]):
                     yield (row, None, [(row, "row", f"cells beyond the {width} columns of the header")])
                     continue
                 del cells[width:]
-            elif len(cells) < width:
-                cells.extend([""] * (width - len(cells)))  # a spreadsheet stores no empty cells
-            joined = "".join(cells)
-            if not joined.strip():
+            if not "".join(cells).strip():
                 continue
+            cells.extend([""] * (width - len(cells)))  # a spreadsheet stores no empty cells
             yield (row, cells, _NO_ERRORS)
 
     def _jsonl(self) -> Iterator[Record]:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datahub_svc.access import WriteScope
 from datahub_svc.bulk import driver
-from datahub_svc.ingestion.files import Chunk, FileFormat, Reader, UnreadableFile, detect_encoding
+from datahub_svc.ingestion.files import Chunk, FileFormat, Reader, UnreadableFile
 from datahub_svc.ingestion.models import IdempotencyKey, IngestJob
 from datahub_svc.objects import service as object_service
 from datahub_svc.objects.prepare import ChunkResult, CleanContext, RowError, prepare_file_chunk
@@ -31,6 +31,7 @@ from datahub_svc.settings import DatahubSettings
 from supervision_schemas.datahub import ObjectKind
 from svc_runtime.db import utc_now
 from svc_runtime.problems import Conflict
+from svc_runtime.uploads import detect_encoding
 
 
 class JobStatus(StrEnum):
