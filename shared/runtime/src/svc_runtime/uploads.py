@@ -48,7 +48,7 @@ def xlsx_rows(path: Path, *, max_columns: int | None = None) -> Iterator[tuple[i
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # zip, XML and package-structure errors alike
-        raise UnreadableUpload(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+        raise UnreadableUpload(f"not a readable XLSX workbook (.xlsx): {type(exc).__name__}: {exc}") from None
     number = 0
     try:
         if not book.worksheets:

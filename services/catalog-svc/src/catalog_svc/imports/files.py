@@ -17,11 +17,12 @@ from typing import Any
 
 import orjson
 
-from catalog_svc.imports import xlsx
+from svc_runtime.uploads import UnreadableUpload, xlsx_rows
+from svc_runtime.uploads import detect_encoding as detect_encoding  # the import service's entry point
 
 MAX_CELL_CHARS = 100_000
+MAX_XLSX_COLUMNS = 200
 MAX_JSON_ARRAY_BYTES = 256 * 1024**2
-_PROBE = 1 << 20
 
 
 class FileFormat(StrEnum):
@@ -48,24 +49,6 @@ def format_for(filename: str) -> FileFormat:
     if name.endswith(".xls"):
         raise UnreadableFile("old .xls workbooks are not read: save the sheet as .xlsx or CSV and upload that")
     raise UnreadableFile("unknown file type: upload .csv, .jsonl, .json or .xlsx")
-
-
-def detect_encoding(path: Path) -> str:
-    """UTF-16 when the file starts with its byte-order mark (Excel's "Unicode text"), UTF-8 (with or without BOM)
-    if the whole file decodes as UTF-8, else GB18030 (a superset of GBK)."""
-    with path.open("rb") as fh:
-        head = fh.read(3)
-        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            return "utf-16"
-        fh.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while chunk := fh.read(_PROBE):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "gb18030"
-    return "utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"
 
 
 @dataclass
@@ -197,7 +180,7 @@ class Reader:
             yield self._object(row, value)
 
     def _xlsx(self) -> Iterator[Record]:
-        rows = xlsx.read_rows(self.path)
+        rows = xlsx_rows(self.path, max_columns=MAX_XLSX_COLUMNS)
         try:
             first = next(rows, None)
             if first is None:
@@ -207,5 +190,5 @@ class Reader:
                 if all(not c.strip() for c in cells):
                     continue
                 yield self._cells(row, cells, None)
-        except xlsx.NotAWorkbook as exc:
+        except UnreadableUpload as exc:
             raise UnreadableFile(str(exc)) from None
