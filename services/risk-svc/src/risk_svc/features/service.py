@@ -15,6 +15,7 @@ import redis.asyncio as aioredis
 from aiokafka import ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, KafkaTimeoutError
+from redis.commands.core import AsyncScript
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -394,6 +395,14 @@ async def record_hotspots(session: AsyncSession, events: Sequence[ComplaintHotsp
     return objects
 
 
+_PUT_SCRIPT = """
+for i, key in ipairs(KEYS) do
+    redis.call('SET', key, ARGV[i + 1], 'EX', ARGV[1])
+end
+return #KEYS
+"""
+
+
 class HotState:
     """Current feature vectors per object in Redis, written after each scored batch; PostgreSQL is the truth."""
 
@@ -404,6 +413,7 @@ class HotState:
         database = settings.database_url.rsplit("/", 1)[-1]
         self.prefix = f"risk:{database}:features:"
         self._redis: aioredis.Redis | None = None
+        self._put: AsyncScript | None = None
 
     @property
     def redis(self) -> aioredis.Redis:
@@ -416,13 +426,16 @@ class HotState:
         return self._redis
 
     async def put(self, vectors: dict[str, dict[str, float]]) -> None:
+        """Write the vectors in one command (a script setting each key with its TTL): one request, one reply."""
         if not vectors:
             return
+        as_of = today().isoformat()
+        keys = [self.prefix + key for key in vectors]
+        values = [orjson.dumps({"as_of": as_of, **vector}) for vector in vectors.values()]
         try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for key, vector in vectors.items():
-                    pipe.set(self.prefix + key, orjson.dumps({"as_of": today().isoformat(), **vector}), ex=self.ttl_s)
-                await asyncio.wait_for(pipe.execute(), timeout=2)
+            if self._put is None:
+                self._put = self.redis.register_script(_PUT_SCRIPT)
+            await asyncio.wait_for(self._put(keys=keys, args=[self.ttl_s, *values]), timeout=2)
         except Exception as exc:  # the cache is an accelerator; PostgreSQL stays authoritative
             _log.warning("hot feature cache not written", extra={"error": repr(exc)})
 

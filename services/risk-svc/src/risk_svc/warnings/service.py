@@ -11,7 +11,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Select, select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from risk_svc.features.signals import Signal
@@ -55,6 +54,54 @@ _UPDATE_OPEN = text(
     WHERE w.id = u.id
     """
 )
+
+
+_INSERT_COLUMNS = {
+    "id": "uuid",
+    "object_key": "text",
+    "model_key": "text",
+    "model_version": "int",
+    "estimator": "text",
+    "rule_id": "text",
+    "title": "text",
+    "domain": "text",
+    "level": "text",
+    "score": "double precision",
+    "status": "text",
+    "object_name": "text",
+    "uscc": "text",
+    "object_id": "text",
+    "region_code": "text",
+    "industry_code": "text",
+    "responsible_department_id": "uuid",
+    "responsible_department": "text",
+    "evidence": "jsonb",
+    "properties": "jsonb",
+    "trigger_event_id": "text",
+    "update_count": "int",
+    "raised_at": "timestamptz",
+    "updated_at": "timestamptz",
+}
+_JSON_COLUMNS = ("evidence", "properties")
+# New warnings in one statement, JSON encoded once with orjson (as text, cast in the database).
+_INSERT_NEW = text(
+    "INSERT INTO risk_warnings ("
+    + ", ".join(_INSERT_COLUMNS)
+    + ") SELECT "
+    + ", ".join(f"CAST(u.{c} AS jsonb)" if t == "jsonb" else f"u.{c}" for c, t in _INSERT_COLUMNS.items())
+    + " FROM unnest("
+    + ", ".join(f"CAST(:{c} AS {'text' if t == 'jsonb' else t}[])" for c, t in _INSERT_COLUMNS.items())
+    + ") AS u("
+    + ", ".join(_INSERT_COLUMNS)
+    + ")"
+)
+
+
+def _insert_params(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    params: dict[str, list[Any]] = {c: [r[c] for r in rows] for c in _INSERT_COLUMNS if c not in _JSON_COLUMNS}
+    for c in _JSON_COLUMNS:
+        params[c] = [orjson.dumps(r[c]).decode() for r in rows]
+    return params
 
 
 @dataclass
@@ -235,7 +282,7 @@ async def apply_candidates(
             if existing.level != c.level.value or abs(existing.score - c.score) >= SCORE_CHANGE:
                 events.append(WarningUpdated.build(source=source, subject=c.key, data=_data(row)))
     if inserts:
-        await session.execute(insert(RiskWarning.__table__), inserts)
+        await session.execute(_INSERT_NEW, _insert_params(inserts))
     if updates:
         await session.execute(
             _UPDATE_OPEN,
