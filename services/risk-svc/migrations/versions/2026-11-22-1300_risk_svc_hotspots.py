@@ -35,6 +35,9 @@ def upgrade() -> None:
         sa.Column("event_id", sa.String(200), nullable=False),
         sa.PrimaryKeyConstraint("dimension", "key", name="pk_risk_hotspots"),
     )
+    op.create_index(
+        "ix_risk_hotspots_hot", "risk_hotspots", ["dimension", "key"], postgresql_where=sa.text("level > 0")
+    )
     op.add_column(
         "risk_model_versions",
         sa.Column(
@@ -49,4 +52,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_column("risk_model_versions", "escalations")
+    op.drop_index("ix_risk_hotspots_hot", table_name="risk_hotspots")
     op.drop_table("risk_hotspots")

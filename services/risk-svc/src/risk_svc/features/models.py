@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, DateTime, Double, Integer, String, Text, func
+from sqlalchemy import Date, DateTime, Double, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from risk_svc.models import Base
@@ -60,6 +60,8 @@ class RiskHotspot(Base):
     window_days: Mapped[int] = mapped_column(Integer)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     event_id: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_risk_hotspots_hot", "dimension", "key", postgresql_where=text("level > 0")),)
 
 
 class RebuildStatus(StrEnum):
