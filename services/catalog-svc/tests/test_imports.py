@@ -253,6 +253,36 @@ class TestItemListImport:
         assert event.data.changed_fields == ["measures", "legal_basis"]  # type: ignore[attr-defined]
         assert event.data.version == 2  # type: ignore[attr-defined]
 
+    async def test_added_items_are_reported_one_line_each_in_file_order(
+        self, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(reading, "CHUNK_ROWS", 2)  # two chunks, and the waiting sub item in a pass of its own
+        job = await run(catalog, to_csv(province_list()))
+        assert job["added"] == 4, job
+        dept = catalog.as_dept(region="340000")
+        url = f"/v1/import-jobs/{job['id']}/changes"
+        first = (await catalog.client.get(url, params={"limit": 3}, headers=dept)).json()
+        second = (await catalog.client.get(url, params={"limit": 3, "page": 2}, headers=dept)).json()
+        assert (first["total"], second["total"]) == (4, 4)
+        lines = first["items"] + second["items"]
+        # chunk by chunk as written: rows 3 and 4, row 5, then the sub item of row 2 once its main item was in
+        assert [(x["change"], x["row_number"], x["code"]) for x in lines] == [
+            ("added", 3, "34000001000100"),
+            ("added", 4, "34000001000200"),
+            ("added", 5, "34000002000100"),
+            ("added", 2, "34000001000101"),
+        ]
+        assert all(x["fields"] == [] and x["detail"] is None and x["target_code"] is None for x in lines)
+        ids = dict(await query(catalog.url, "SELECT code, id FROM supervision_items"))
+        assert {x["code"]: x["item_id"] for x in lines} == {c: str(ids[c]) for c in (x["code"] for x in lines)}
+        r = await catalog.client.get(url, params={"change": "changed"}, headers=dept)
+        assert r.json()["total"] == 0
+        r = await catalog.client.get(url, params={"change": "added", "limit": 100}, headers=dept)
+        assert [x["code"] for x in r.json()["items"]] == [x["code"] for x in lines]
+        r = await catalog.client.get(f"{url}.csv", headers=dept)
+        report = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert [(x[0], x[1], x[2]) for x in report[1:]] == [("added", str(x["row_number"]), x["code"]) for x in lines]
+
     async def test_gbk_file_with_chinese_headings_and_broken_bytes(self, catalog: Catalog) -> None:
         headings = [
             "事项编码",

@@ -13,14 +13,23 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
-from sqlalchemy import Select, select
+from sqlalchemy import ARRAY, Integer, Select, String, Uuid, column, func, literal, literal_column, null, select, true
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from catalog_svc.errors import InvalidField
 from catalog_svc.imports import export
 from catalog_svc.imports import service as import_service
 from catalog_svc.imports.files import UnreadableFile, format_for
-from catalog_svc.imports.models import ChangeType, ImportChange, ImportJob, ImportKind, ImportRowError, JobStatus
+from catalog_svc.imports.models import (
+    ChangeType,
+    ImportAddedBatch,
+    ImportChange,
+    ImportJob,
+    ImportKind,
+    ImportRowError,
+    JobStatus,
+)
 from catalog_svc.imports.rows import NATIONAL_REGIONS
 from catalog_svc.imports.schemas import ChangeRead, ImportJobRead, RowErrorRead
 from catalog_svc.items.endpoints import DeptQ, DomainQ, KindQ, LevelQ, ObjectQ, Q, RandomQ, RegionQ, StatusQ, TypeQ
@@ -28,7 +37,7 @@ from catalog_svc.items.models import ItemSource
 from catalog_svc.validation.service import ValidationCacheDep
 from supervision_schemas.identifiers import validate_region_code
 from svc_runtime.db import SessionDep
-from svc_runtime.pagination import Page, PaginationDep, paginate
+from svc_runtime.pagination import Page, PaginationDep, PaginationParams, paginate
 from svc_runtime.problems import NotFound, Problem
 from svc_runtime.scope import DataScope, DataScopeDep, OutOfScope
 
@@ -198,10 +207,55 @@ def _errors(job_id: uuid.UUID) -> Select[Any]:
 
 
 def _changes(job_id: uuid.UUID, change: ChangeType | None) -> Select[Any]:
-    statement = select(ImportChange).where(ImportChange.job_id == job_id)
-    if change:
-        statement = statement.where(ImportChange.change == change)
-    return statement.order_by(ImportChange.change, ImportChange.id)
+    """The report's lines in order (by kind, then as written): stored lines, and the items each chunk of an
+    item import added, one line per element of its arrays."""
+    stored = select(
+        ImportChange.change,
+        ImportChange.id.label("batch"),
+        literal(0, Integer).label("position"),
+        ImportChange.row_number,
+        ImportChange.code,
+        ImportChange.target_code,
+        ImportChange.item_id,
+        ImportChange.fields,
+        ImportChange.detail,
+    ).where(ImportChange.job_id == job_id)
+    lines = (
+        func.unnest(ImportAddedBatch.row_numbers, ImportAddedBatch.codes, ImportAddedBatch.item_ids)
+        .table_valued(
+            column("row_number", Integer), column("code", String), column("item_id", Uuid), with_ordinality="position"
+        )
+        .render_derived(name="line")
+    )
+    added = (
+        select(
+            literal(ChangeType.ADDED, ImportChange.change.type),
+            ImportAddedBatch.batch,
+            lines.c.position,
+            lines.c.row_number,
+            lines.c.code,
+            null().cast(String),
+            lines.c.item_id,
+            literal_column("'{}'", ARRAY(String(60))),
+            null().cast(JSONB),
+        )
+        .select_from(ImportAddedBatch)
+        .join(lines, true())
+        .where(ImportAddedBatch.job_id == job_id)
+    )
+    if change is not None and change is not ChangeType.ADDED:
+        return stored.where(ImportChange.change == change).order_by(ImportChange.change, ImportChange.id)
+    if change is ChangeType.ADDED:
+        stored = stored.where(ImportChange.change == change)
+    report = stored.union_all(added).subquery("report")
+    return select(report).order_by(report.c.change, report.c.batch, report.c.position)
+
+
+async def _page(session: AsyncSession, statement: Select[Any], pagination: PaginationParams) -> tuple[list[Any], int]:
+    """One page of report lines (rows, not entities) and how many lines there are."""
+    total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    rows = (await session.execute(statement.offset(pagination.offset).limit(pagination.limit))).all()
+    return list(rows), int(total or 0)
 
 
 @router.get("/{job_id}/errors", response_model=Page[RowErrorRead], responses=NOT_FOUND)
@@ -224,7 +278,7 @@ async def list_changes(
 ) -> Any:
     """List what the import changed since the last import of the list: added, changed (fields), removed."""
     await _job(session, job_id, scope)
-    items, total = await paginate(session, _changes(job_id, change), pagination)
+    items, total = await _page(session, _changes(job_id, change), pagination)
     return Page(
         items=[ChangeRead.model_validate(i) for i in items], total=total, page=pagination.page, limit=pagination.limit
     )
@@ -236,6 +290,8 @@ def _csv_download(
     header: list[str],
     row: Callable[[Any], list[Any]],
     filename: str,
+    *,
+    entities: bool = True,
 ) -> StreamingResponse:
     async def body() -> AsyncIterator[bytes]:
         buffer = io.StringIO()
@@ -244,7 +300,8 @@ def _csv_download(
         yield ("\ufeff" + buffer.getvalue()).encode()
         # the request's session has committed by the time the body streams: read in a transaction of our own
         async with sessionmaker() as own, own.begin():
-            result = await own.stream_scalars(statement.execution_options(yield_per=5000))
+            options = statement.execution_options(yield_per=5000)
+            result = await (own.stream_scalars(options) if entities else own.stream(options))
             async for part in result.partitions():
                 buffer.seek(0)
                 buffer.truncate()
@@ -291,6 +348,7 @@ async def download_changes(job_id: uuid.UUID, request: Request, session: Session
             orjson.dumps(c.detail).decode() if c.detail else "",
         ],
         f"changes-{job_id}.csv",
+        entities=False,
     )
 
 

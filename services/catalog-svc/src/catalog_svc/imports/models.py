@@ -7,7 +7,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Boolean, DateTime, Enum, ForeignKey, Identity, Index, Integer, String, Text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -105,3 +118,19 @@ class ImportChange(Base):
     item_id: Mapped[uuid.UUID | None] = mapped_column()
     fields: Mapped[list[str]] = mapped_column(ARRAY(String(60)), default=list)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+
+
+class ImportAddedBatch(Base):
+    """The items one chunk of an item import added, as parallel arrays (rows, codes, item ids).
+
+    A big list adds tens of thousands of items: one row per chunk instead of one report line per item
+    keeps the import's writes small; the change report turns each batch into its lines when it is read.
+    """
+
+    __tablename__ = "import_added_batches"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"), primary_key=True)
+    batch: Mapped[int] = mapped_column(BigInteger, Identity(always=False), primary_key=True)
+    row_numbers: Mapped[list[int]] = mapped_column(ARRAY(Integer))
+    codes: Mapped[list[str]] = mapped_column(ARRAY(String(64)))
+    item_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))

@@ -2,7 +2,8 @@
 
 Each chunk is one transaction: its valid rows go through COPY into a temporary staging table, then
 one `INSERT` (new items) and one `UPDATE` (changed items) into the catalog, with their versions,
-legal bases, code allocations, events (outbox, by COPY), per-row errors and change-report lines.
+legal bases, code allocations, events (outbox, by COPY), per-row errors and the change report (a line
+per changed item, one row of arrays for the items a chunk added).
 A row is all or nothing; a bad row never stops the others. Items are keyed by list and code
 (`import_key`), and a row whose content equals the catalog's is left alone, so running the same
 file again changes nothing.
@@ -614,7 +615,10 @@ class ItemImport:
             watch.lap("versions")
             await driver.copy_records_to_table(OutboxEvent.__tablename__, records=events, columns=list(OUTBOX_COLUMNS))
             watch.lap("events")
-            await driver.execute(sql.CHANGES, self.job.id)
+            if counts.changed:
+                await driver.execute(sql.CHANGES, self.job.id)
+            if counts.added:
+                await driver.execute(sql.ADDED, self.job.id)
         await _write_errors(session, self.job.id, prepared.errors)
         await _count(session, self.job.id, prepared.read, counts)
         watch.lap("report")

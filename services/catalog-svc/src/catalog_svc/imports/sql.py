@@ -1,6 +1,7 @@
 """The set-based statements of an item import: a chunk's checked rows are COPYed into a temporary
 staging table, and the items, their versions, code allocations and the change report are written
-from it inside PostgreSQL (legal bases and events are COPYed from Python).
+from it inside PostgreSQL (legal bases and events are COPYed from Python). The items a chunk adds
+are reported by one row of arrays (`ADDED`), the changed ones by a line each (`CHANGES`).
 
 Version snapshots built here are `ItemRead` documents, as the API writes them (a test compares
 them with GET /v1/items/{id}). Events are not built here: the job stages them through
@@ -131,10 +132,16 @@ VERSIONS = """
            CASE WHEN s.is_new THEN $1 ELSE $2 END, $3, $4
     FROM catalog_import_stage s
 """
-# $1 job id
+# $1 job id: the changed items, one report line each (with the fields before and after)
 CHANGES = """
     INSERT INTO import_changes (job_id, change, row_number, code, item_id, fields, detail)
-    SELECT $1, (CASE WHEN s.is_new THEN 'added' ELSE 'changed' END)::import_change_type, s.row_number, s.code,
-           s.id, coalesce(s.changed::varchar(60)[], '{}'), s.detail
-    FROM catalog_import_stage s
+    SELECT $1, 'changed', s.row_number, s.code, s.id, coalesce(s.changed::varchar(60)[], '{}'), s.detail
+    FROM catalog_import_stage s WHERE NOT s.is_new
+"""
+# $1 job id: the added items of a chunk, one row for all of them (the report lists them when it is read)
+ADDED = """
+    INSERT INTO import_added_batches (job_id, row_numbers, codes, item_ids)
+    SELECT $1, array_agg(s.row_number ORDER BY s.row_number), array_agg(s.code ORDER BY s.row_number),
+           array_agg(s.id ORDER BY s.row_number)
+    FROM catalog_import_stage s WHERE s.is_new
 """
