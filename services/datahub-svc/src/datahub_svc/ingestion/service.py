@@ -25,7 +25,7 @@ from datahub_svc.bulk import driver
 from datahub_svc.ingestion.files import Chunk, FileFormat, Reader, UnreadableFile
 from datahub_svc.ingestion.models import IdempotencyKey, IngestJob
 from datahub_svc.objects import service as object_service
-from datahub_svc.objects.prepare import ChunkResult, CleanContext, RowError, prepare_file_chunk
+from datahub_svc.objects.prepare import ChunkResult, CleanContext, RowError, init_worker, prepare_file_chunk
 from datahub_svc.quality import service as quality_service
 from datahub_svc.settings import DatahubSettings
 from supervision_schemas.datahub import ObjectKind
@@ -124,7 +124,9 @@ def worker_pool(workers: int) -> ProcessPoolExecutor | None:
         return None
     pool = _pools.get(workers)
     if pool is None:
-        pool = _pools[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+        pool = _pools[workers] = ProcessPoolExecutor(
+            max_workers=workers, mp_context=mp.get_context("spawn"), initializer=init_worker
+        )
     return pool
 
 
