@@ -342,6 +342,7 @@ class ItemImport:
         self._refs: dict[str, orjson.Fragment] = {}
         self._basis_rows: dict[str, list[tuple[Any, ...]]] = {}
         self._literals: dict[tuple[str, ...], str] = {}
+        self._json_lists: dict[tuple[str, ...], str] = {}
         self.comment = f"imported from the {job.source} list (import job {job.id})"
         self.reason = f"adjusted by the {job.source} list import (job {job.id})"
 
@@ -370,6 +371,16 @@ class ItemImport:
             if len(self._literals) >= 50_000:
                 self._literals.clear()
             hit = self._literals[key] = sql.array_literal(values)
+        return hit
+
+    def _json_list(self, values: list[str]) -> str:
+        """`values` as a JSON array (text), written once per distinct list."""
+        key = tuple(values)
+        hit = self._json_lists.get(key)
+        if hit is None:
+            if len(self._json_lists) >= 50_000:
+                self._json_lists.clear()
+            hit = self._json_lists[key] = orjson.dumps(values).decode()
         return hit
 
     def _bases(self, legal_basis: str, bases: list[tuple[str, str | None]]) -> str:
@@ -426,6 +437,7 @@ class ItemImport:
         # in the last pass, the rows still waiting for a main item: one may name another (a sub item) as its main
         waiting = {r.code: r for r in rows} if final else {}
         source, scope, mains, refused, literal = self.source, self.scope, self.mains, self.refused, self._literal
+        json_list = self._json_list
         for row, key in zip(rows, keys, strict=True):
             found: list[RowError] = []
             existing = by_key.get(key)
@@ -612,6 +624,9 @@ class ItemImport:
                     bases_json,
                     created_text,
                     published_text,
+                    json_list(row.supervision_methods),
+                    json_list(row.measures),
+                    json_list(row.object_types),
                 )
             )
         watch.lap("resolve")

@@ -58,6 +58,9 @@ STAGE_COLUMNS = (
     "bases",
     "created_text",
     "published_text",
+    "methods_json",
+    "measures_json",
+    "objects_json",
 )
 STAGE_DDL = """
     CREATE TEMP TABLE IF NOT EXISTS catalog_import_stage (
@@ -70,11 +73,13 @@ STAGE_DDL = """
         created_at timestamptz, modified_at timestamptz, is_new boolean, row_number integer,
         parent_code varchar(14), prefix varchar(64), sequence integer, scheme_id varchar(60),
         scheme_version integer, changed text, detail jsonb, rebase boolean, bases jsonb,
-        created_text text, published_text text
+        created_text text, published_text text, methods_json jsonb, measures_json jsonb, objects_json jsonb
     ) ON COMMIT DELETE ROWS
 """
 # Array columns are staged as array literals (text, written once per distinct list by `array_literal`):
 # asyncpg's binary encoding of arrays (type checks per element) is a large part of encoding a staged row.
+# The version snapshot takes them as JSON, staged beside them (casting text to an array, then to JSON, per
+# row costs the database more than reading the JSON).
 ARRAYS = {"supervision_methods": "varchar(40)[]", "measures": "text[]", "object_types": "varchar(40)[]"}
 
 
@@ -122,8 +127,7 @@ VERSIONS = """
                'supervision_level', s.supervision_level, 'implementing_department', s.implementing_department,
                'guiding_department', s.guiding_department, 'department_id', s.department_id,
                'agency_uscc', s.agency_uscc, 'region_code', s.region_code, 'domain', s.domain,
-               'supervision_methods', to_jsonb(s.supervision_methods::varchar(40)[]),
-               'measures', to_jsonb(s.measures::text[]), 'object_types', to_jsonb(s.object_types::varchar(40)[]),
+               'supervision_methods', s.methods_json, 'measures', s.measures_json, 'object_types', s.objects_json,
                'process', s.process, 'result', s.result,
                'legal_basis', s.legal_basis, 'legal_bases', s.bases, 'random_check', s.random_check,
                'status', s.status, 'version', s.version, 'source', s.source, 'published_at', s.published_text,
