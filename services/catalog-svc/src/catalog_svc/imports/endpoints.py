@@ -207,8 +207,8 @@ def _errors(job_id: uuid.UUID) -> Select[Any]:
 
 
 def _changes(job_id: uuid.UUID, change: ChangeType | None) -> Select[Any]:
-    """The report's lines in order (by kind, then as written): stored lines, and the items each chunk of an
-    item import added, one line per element of its arrays."""
+    """The report's lines in order (by kind, then by row of the file): stored lines, and the items each chunk
+    of an item import added, one line per element of its arrays."""
     stored = select(
         ImportChange.change,
         ImportChange.id.label("batch"),
@@ -244,11 +244,13 @@ def _changes(job_id: uuid.UUID, change: ChangeType | None) -> Select[Any]:
         .where(ImportAddedBatch.job_id == job_id)
     )
     if change is not None and change is not ChangeType.ADDED:
-        return stored.where(ImportChange.change == change).order_by(ImportChange.change, ImportChange.id)
+        return stored.where(ImportChange.change == change).order_by(
+            ImportChange.change, ImportChange.row_number, ImportChange.id
+        )
     if change is ChangeType.ADDED:
         stored = stored.where(ImportChange.change == change)
     report = stored.union_all(added).subquery("report")
-    return select(report).order_by(report.c.change, report.c.batch, report.c.position)
+    return select(report).order_by(report.c.change, report.c.row_number, report.c.batch, report.c.position)
 
 
 async def _page(session: AsyncSession, statement: Select[Any], pagination: PaginationParams) -> tuple[list[Any], int]:
