@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import multiprocessing as mp
 import random
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
@@ -17,7 +20,9 @@ from datahub_svc.objects.prepare import (
     clean_cells,
     clean_object,
     copy_line,
+    init_worker,
     prepare_chunk,
+    prepare_file_chunk,
     prepare_rows,
 )
 from datahub_svc.quality.rules import rules_of
@@ -181,6 +186,32 @@ def test_prepare_keeps_the_last_row_of_an_object_and_reports_refusals() -> None:
     assert {(e[0], e[1]) for e in result.errors} >= {(4, "identity"), (5, "uscc")}
     assert result.refused_subjects == {5: "name:坏"}
     assert result.prepared.select([1]) == result.prepared.lines[result.prepared.line_ends[0] :]
+
+
+def test_a_worker_of_the_cleaning_pool_gives_the_same_rows_and_keeps_its_collector() -> None:
+    rnd = random.Random(11)
+    records = [(n + 2, row(n, rnd), ()) for n in range(400)]
+    now = "2026-01-01T00:00:00Z"
+    here = prepare_file_chunk(CleanContext(), COLUMNS, [records], now)
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"), initializer=init_worker) as pool:
+        there = pool.submit(prepare_file_chunk, CleanContext(), COLUMNS, [records], now).result()
+        assert pool.submit(gc.isenabled).result()  # paused only while a chunk is cleaned
+
+    def without_ids(data: bytes) -> list[bytes]:
+        return [line.split(b"\t", 1)[1] for line in data.splitlines()]
+
+    assert there.rejected > 0
+    assert there.accepted > 200
+    assert (there.read, there.accepted, there.rejected, there.errors) == (
+        here.read,
+        here.accepted,
+        here.rejected,
+        here.errors,
+    )
+    assert (there.prepared.rows, there.prepared.keys) == (here.prepared.rows, here.prepared.keys)
+    assert without_ids(there.prepared.lines) == without_ids(here.prepared.lines)
+    assert len(there.prepared.quality) == len(here.prepared.quality)
+    assert gc.isenabled()
 
 
 def test_row_rules_cover_the_objects_library_rules() -> None:

@@ -888,25 +888,29 @@ def prepare_chunk(
     return ChunkResult(prepare_rows(rows, now), errors, len(records), len(rows), rejected, subjects)
 
 
-# Collections of the youngest generation in a cleaning worker: one every this many new containers.
-WORKER_GC_THRESHOLD = 20_000
+_IN_WORKER = [False]  # set in the processes of the cleaning pool
 
 
 def init_worker() -> None:
     """Set up a process that cleans chunks of files (the pool's initializer).
 
-    A chunk makes a few hundred thousand short-lived tuples and lists with no reference cycles;
-    with the default thresholds the cyclic collector runs every 700 of them and its full passes
-    traverse every object of the imported libraries, about a third of the worker's CPU. The
-    modules' objects are moved out of the collector's sight (`gc.freeze`) and the young generation
-    is collected every `WORKER_GC_THRESHOLD` containers: cycles are still collected, just in
-    larger batches.
+    A chunk makes a few hundred thousand tuples and lists that live until the chunk is done and
+    hold no reference cycles; the cyclic collector would traverse them again and again (and with
+    them every object of the imported libraries), about a tenth of the worker's CPU. The modules'
+    objects are moved out of its sight here, and `prepare_file_chunk` pauses it while it cleans a
+    chunk in a worker: whatever the chunk leaves behind is collected as usual afterwards.
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(WORKER_GC_THRESHOLD, 10, 10)
+    _IN_WORKER[0] = True
 
 
 def prepare_file_chunk(ctx: CleanContext, columns: Sequence[str] | None, chunk: Chunk, now: str) -> ChunkResult:
     """`prepare_chunk` for a chunk of a file as the reader cuts it (blocks are split into records here)."""
-    return prepare_chunk(ctx, columns, chunk_records(chunk), now)
+    if not _IN_WORKER[0] or not gc.isenabled():  # a thread of the service: the collector is left alone
+        return prepare_chunk(ctx, columns, chunk_records(chunk), now)
+    gc.disable()
+    try:
+        return prepare_chunk(ctx, columns, chunk_records(chunk), now)
+    finally:
+        gc.enable()
