@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from typing import Any
 
-import asyncpg
 import orjson
 import pytest
 from catalog_fixtures import OTHER_DEPT, Catalog, item_body
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog_svc.imports import reading, xlsx
-from catalog_svc.imports import service as import_service
 from svc_runtime.cloudevents import from_kafka
 from svc_runtime.db import create_engine
 from svc_runtime.settings import ServiceSettings
@@ -521,49 +517,3 @@ class TestBadReferencesAndCodes:
         assert codes == ["34000001000100", "34000001000101", "34000001000700"]
         allocated = await query(catalog.url, "SELECT count(*) FROM code_allocations WHERE code LIKE '3400000100%'")
         assert allocated[0][0] == 3
-
-
-class TestOwnReferenceChecks:
-    """Versions and legal bases of a chunk are written without per-row foreign-key checks when the role may:
-    their items are the chunk's own, and the laws they cite are locked and counted once per chunk."""
-
-    async def test_versions_and_bases_refer_to_existing_items_and_laws(self, catalog: Catalog) -> None:
-        food = {
-            "title": "中华人民共和国食品安全法",
-            "effective_on": "2015-10-01",
-            "articles": [{"article": "第一百一十条", "text": "县级以上人民政府食品安全监督管理部门……"}],
-        }
-        r = await catalog.client.post("/v1/laws", json=food, headers=catalog.as_admin())
-        assert r.status_code == 201, r.text
-        law = r.json()
-        engine = create_engine(catalog.url, pool_size=1)
-        async with engine.connect() as conn:
-            assert await import_service._may_skip_triggers(AsyncSession(bind=conn)) is True  # the path is taken
-        await engine.dispose()
-        job = await run(catalog, to_csv(province_list()))
-        assert job["added"] == 4, job
-        bases = await query(
-            catalog.url,
-            "SELECT b.law_id, b.article_id, i.code FROM item_legal_bases b JOIN supervision_items i ON i.id = b.item_id "
-            "WHERE b.law_title = '中华人民共和国食品安全法'",
-        )
-        assert len(bases) == 3
-        assert {(str(lid), str(aid)) for lid, aid, _ in bases} == {(law["id"], law["articles"][0]["id"])}
-        dangling = await query(
-            catalog.url,
-            "SELECT (SELECT count(*) FROM item_versions v WHERE NOT EXISTS "
-            "(SELECT 1 FROM supervision_items i WHERE i.id = v.item_id)), "
-            "(SELECT count(*) FROM item_legal_bases b WHERE NOT EXISTS "
-            "(SELECT 1 FROM supervision_items i WHERE i.id = b.item_id))",
-        )
-        assert tuple(dangling[0]) == (0, 0)
-
-    async def test_a_law_deleted_meanwhile_stops_the_chunk(self, catalog: Catalog) -> None:
-        conn = await asyncpg.connect(catalog.url.replace("postgresql+asyncpg://", "postgresql://"))
-        try:
-            async with conn.transaction():
-                basis = (uuid.uuid4(), 0, uuid.uuid4(), None, "某法", None)  # a law id nobody has
-                with pytest.raises(RuntimeError, match="deleted while the import ran"):
-                    await import_service._lock_laws(conn, [basis])
-        finally:
-            await conn.close()

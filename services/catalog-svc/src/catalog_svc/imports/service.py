@@ -4,9 +4,6 @@ Each chunk is one transaction: its valid rows go through COPY into a temporary s
 one `INSERT` (new items) and one `UPDATE` (changed items) into the catalog, with their versions,
 legal bases, code allocations, events (outbox, by COPY), per-row errors and the change report (a line
 per changed item, one row of arrays for the items a chunk added).
-Versions and legal bases refer only to the chunk's own items (inserted, or updated and so locked, in the
-same transaction) and to laws the chunk locks and counts once: when the role may, their per-row
-foreign-key checks are skipped (`session_replication_role`); the constraints stay for every other writer.
 A row is all or nothing; a bad row never stops the others. Items are keyed by list and code
 (`import_key`), and a row whose content equals the catalog's is left alone, so running the same
 file again changes nothing.
@@ -90,12 +87,6 @@ _BY_CODE = f"""
     FROM supervision_items WHERE code = ANY($1::varchar[])
 """
 _ALLOCATED = "SELECT code, record_id FROM code_allocations WHERE code = ANY($1::varchar[])"
-# Versions and legal bases refer to the chunk's own items (inserted, or updated and so locked, by the same
-# transaction) and to laws this statement locks as a foreign-key check would: their per-row checks are skipped.
-_LOCK_LAWS = "SELECT count(*) FROM (SELECT 1 FROM laws WHERE id = ANY($1::uuid[]) FOR KEY SHARE) l"
-_LOCK_ARTICLES = "SELECT count(*) FROM (SELECT 1 FROM law_articles WHERE id = ANY($1::uuid[]) FOR KEY SHARE) a"
-_CHECKS_OFF = "SET LOCAL session_replication_role = replica"
-_CHECKS_ON = "SET LOCAL session_replication_role = origin"
 _CHANGE_COLUMNS = ["job_id", "change", "row_number", "code", "target_code", "item_id", "fields", "detail"]
 _ERROR_COLUMNS = ["job_id", "row_number", "field", "reason"]
 _BASIS_COLUMNS = ["item_id", "position", "law_id", "article_id", "law_title", "article"]
@@ -294,25 +285,6 @@ async def _copy(session: AsyncSession, table: str, columns: Sequence[str], recor
     await driver.copy_records_to_table(table, records=records, columns=list(columns))
 
 
-async def _may_skip_triggers(session: AsyncSession) -> bool:
-    """Whether this connection's role may turn off per-row foreign-key checks for its own writes
-    (`session_replication_role`: a superuser, or a role granted SET on it)."""
-    version = int(await session.scalar(text("SHOW server_version_num")) or 0)
-    if version >= 150000:
-        return bool(await session.scalar(text("SELECT has_parameter_privilege('session_replication_role', 'SET')")))
-    return bool(await session.scalar(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")))
-
-
-async def _lock_laws(driver: Any, bases: Sequence[tuple[Any, ...]]) -> None:
-    """Lock the laws and articles a chunk's legal bases name, as their foreign-key checks would; all must exist."""
-    laws = list({b[2] for b in bases if b[2] is not None})
-    articles = list({b[3] for b in bases if b[3] is not None})
-    if (laws and await driver.fetchval(_LOCK_LAWS, laws) != len(laws)) or (
-        articles and await driver.fetchval(_LOCK_ARTICLES, articles) != len(articles)
-    ):
-        raise RuntimeError("a law or article the list cites was deleted while the import ran")
-
-
 def _check_write(scope: DataScope, region_code: str, department_id: uuid.UUID | None) -> str | None:
     try:
         scope.check_write(region_code=region_code, department_id=department_id)
@@ -337,7 +309,6 @@ class ItemImport:
         self.articles: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
         self.watch = Stopwatch()
         self.accepted = 0  # rows accepted so far: each is an item of the list, in force
-        self.own_checks = False  # whether the job checks the references of versions and bases itself (set-based)
         self._bases_json: dict[str, str] = {}
         self._refs: dict[str, orjson.Fragment] = {}
         self._basis_rows: dict[str, list[tuple[Any, ...]]] = {}
@@ -355,7 +326,6 @@ class ItemImport:
             ).all()
         }
         schemes = [coding_service.scheme_dict(s) for s in await coding_service.active_schemes(session, CodeTarget.ITEM)]
-        self.own_checks = await _may_skip_triggers(session)
         return RowContext(
             national=self.national,
             list_prefix=region_prefix(self.job.list_region),
@@ -645,15 +615,11 @@ class ItemImport:
             watch.lap("stage")
             if counts.added:
                 await driver.execute(sql.INSERT_NEW)
-            if counts.changed and await driver.execute(sql.UPDATE_CHANGED) != f"UPDATE {counts.changed}":
-                raise RuntimeError("an item the import changes was removed while it ran")
+            if counts.changed:
+                await driver.execute(sql.UPDATE_CHANGED)
             watch.lap("upsert")
             await driver.execute(sql.ALLOCATE)
             watch.lap("allocate")
-            own_checks = self.own_checks
-            if own_checks:
-                await _lock_laws(driver, prepared.bases)
-                await driver.execute(_CHECKS_OFF)
             if counts.changed:  # only then are there bases to drop and versions to close
                 await driver.execute(sql.DROP_BASES)
             await driver.copy_records_to_table("item_legal_bases", records=prepared.bases, columns=_BASIS_COLUMNS)
@@ -661,8 +627,6 @@ class ItemImport:
             if counts.changed:
                 await driver.execute(sql.CLOSE_VERSIONS, now)
             await driver.execute(sql.VERSIONS, self.comment, self.reason, self.job.created_by, now)
-            if own_checks:
-                await driver.execute(_CHECKS_ON)  # before the events: the outbox trigger wakes the relay
             watch.lap("versions")
             await driver.copy_records_to_table(OutboxEvent.__tablename__, records=events, columns=list(OUTBOX_COLUMNS))
             watch.lap("events")
