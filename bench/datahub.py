@@ -1,8 +1,8 @@
 """Data hub: batch ingest against raw COPY, search and profile latency, fuzzy linking quality and speed.
 
 Rows: the issue's 1,000,000 supervised objects by default (`DATAHUB_BENCH_ROWS=200000` for a quicker run;
-`DATAHUB_BENCH_INGEST_ONLY=1` stops after the ingest figure). Fuzzy linking takes 2,000 labelled-style
-records without codes (`DATAHUB_BENCH_LINK_RECORDS`), not the issue's 100,000: see its figure.
+`DATAHUB_BENCH_INGEST_ONLY=1` stops after the ingest figure). Fuzzy linking times 2,000 records without codes
+(`DATAHUB_BENCH_LINK_RECORDS`, the labelled set among them), not the issue's 100,000.
 Baseline of the ingest ratio (the same kind as the catalog import's `copy_baseline`): a raw PostgreSQL
 `COPY supervised_objects (...) FROM STDIN` of the same rows, typed as the ingest stores them, into the
 same table (same migrations, its indexes, including the full-text one) of a fresh database, so both start
