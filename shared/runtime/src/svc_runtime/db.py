@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, func
+from sqlalchemy import DateTime, MetaData, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from svc_runtime.problems import NotFound
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -66,3 +68,19 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit happens before the response is sent, so a client never sees success
 # for a change that failed to commit (FastAPI would otherwise run the exit code after sending).
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+_Row = TypeVar("_Row", bound=DeclarativeBase)
+
+
+async def get_or_not_found(
+    session: AsyncSession, model: type[_Row], ident: uuid.UUID, *, for_update: bool = False, missing: str
+) -> _Row:
+    """The row of `model` with this id (locked FOR UPDATE if asked), or a 404 problem saying `missing`."""
+    statement = select(model).where(model.id == ident)  # type: ignore[attr-defined]
+    if for_update:
+        statement = statement.with_for_update()
+    row = await session.scalar(statement)
+    if row is None:
+        raise NotFound(missing)
+    return row

@@ -14,7 +14,8 @@ from credit_svc.audit.service import Actor, audit
 from credit_svc.grading.indicators import SchemeDefinition, five_class_scheme, four_class_scheme
 from credit_svc.grading.models import GradingScheme, SchemeStatus
 from credit_svc.grading.schemas import Factor, SchemeCreate
-from svc_runtime.problems import Conflict, NotFound
+from svc_runtime.db import get_or_not_found
+from svc_runtime.problems import Conflict
 
 NATIONAL_KEY = "samr-2022"
 FIVE_CLASS_KEY = "five-class"
@@ -63,13 +64,9 @@ async def ensure_default_schemes(session: AsyncSession, classes: int) -> None:
 
 
 async def get_scheme(session: AsyncSession, scheme_id: uuid.UUID, *, for_update: bool = False) -> GradingScheme:
-    statement = select(GradingScheme).where(GradingScheme.id == scheme_id)
-    if for_update:
-        statement = statement.with_for_update()
-    row = await session.scalar(statement)
-    if row is None:
-        raise NotFound(f"scheme {scheme_id} does not exist")
-    return row
+    return await get_or_not_found(
+        session, GradingScheme, scheme_id, for_update=for_update, missing=f"scheme {scheme_id} does not exist"
+    )
 
 
 async def create_scheme(session: AsyncSession, actor: Actor, body: SchemeCreate) -> GradingScheme:

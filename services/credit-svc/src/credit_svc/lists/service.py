@@ -16,7 +16,8 @@ from credit_svc.lists.schemas import EntryCreate, ListCreate, ListUpdate
 from credit_svc.records import service as record_service
 from credit_svc.records.models import CreditRecord, RecordStatus, RecordType
 from credit_svc.records.schemas import RecordCreate
-from svc_runtime.problems import Conflict, NotFound, Problem
+from svc_runtime.db import get_or_not_found
+from svc_runtime.problems import Conflict, Problem
 from svc_runtime.scope import region_prefix
 
 LIST_FIELDS = (
@@ -46,13 +47,9 @@ def _check_classes(classes: list[str]) -> list[str]:
 
 
 async def get_list(session: AsyncSession, list_id: uuid.UUID, *, for_update: bool = False) -> CreditList:
-    statement = select(CreditList).where(CreditList.id == list_id)
-    if for_update:
-        statement = statement.with_for_update()
-    row = await session.scalar(statement)
-    if row is None:
-        raise NotFound(f"list {list_id} does not exist")
-    return row
+    return await get_or_not_found(
+        session, CreditList, list_id, for_update=for_update, missing=f"list {list_id} does not exist"
+    )
 
 
 async def create_list(session: AsyncSession, actor: Actor, body: ListCreate) -> CreditList:

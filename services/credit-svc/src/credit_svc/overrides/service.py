@@ -23,8 +23,8 @@ from credit_svc.overrides.models import GradeOverride, OverrideStatus
 from credit_svc.overrides.schemas import OverrideCreate, OverrideLift, OverrideRead
 from credit_svc.records.service import InvalidState, get_object, snapshot
 from credit_svc.settings import CreditSettings
-from svc_runtime.db import utc_now
-from svc_runtime.problems import Forbidden, NotFound, Problem
+from svc_runtime.db import get_or_not_found, utc_now
+from svc_runtime.problems import Forbidden, Problem
 from svc_runtime.scope import DEPARTMENT_ADMIN, PLATFORM_ADMIN
 
 _log = logging.getLogger("credit_svc.overrides")
@@ -73,13 +73,9 @@ def override_read(row: GradeOverride) -> OverrideRead:
 
 
 async def get_override(session: AsyncSession, override_id: uuid.UUID, *, for_update: bool = False) -> GradeOverride:
-    statement = select(GradeOverride).where(GradeOverride.id == override_id)
-    if for_update:
-        statement = statement.with_for_update()
-    row = await session.scalar(statement)
-    if row is None:
-        raise NotFound(f"override {override_id} does not exist")
-    return row
+    return await get_or_not_found(
+        session, GradeOverride, override_id, for_update=for_update, missing=f"override {override_id} does not exist"
+    )
 
 
 async def apply(

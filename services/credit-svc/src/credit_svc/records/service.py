@@ -29,6 +29,7 @@ from credit_svc.records.schemas import DecisionIn, RecordCreate, RequestCreate, 
 from credit_svc.sqlevents import SOURCE
 from supervision_schemas.credit import ListAction, ListEntryChanged, ListEntryChangedData
 from svc_runtime import outbox
+from svc_runtime.db import get_or_not_found
 from svc_runtime.problems import Conflict, Forbidden, NotFound
 from svc_runtime.scope import DEPARTMENT_ADMIN, INSPECTOR, PLATFORM_ADMIN, DataScope
 
@@ -84,13 +85,9 @@ async def get_object(session: AsyncSession, object_id: uuid.UUID) -> CreditObjec
 
 
 async def get_record(session: AsyncSession, record_id: uuid.UUID, *, for_update: bool = False) -> CreditRecord:
-    statement = select(CreditRecord).where(CreditRecord.id == record_id)
-    if for_update:
-        statement = statement.with_for_update()
-    record = await session.scalar(statement)
-    if record is None:
-        raise NotFound(f"credit record {record_id} does not exist")
-    return record
+    return await get_or_not_found(
+        session, CreditRecord, record_id, for_update=for_update, missing=f"credit record {record_id} does not exist"
+    )
 
 
 def list_event(
@@ -261,13 +258,9 @@ async def submit_request(
 
 
 async def get_request(session: AsyncSession, request_id: uuid.UUID, *, for_update: bool = False) -> RecordRequest:
-    statement = select(RecordRequest).where(RecordRequest.id == request_id)
-    if for_update:
-        statement = statement.with_for_update()
-    request = await session.scalar(statement)
-    if request is None:
-        raise NotFound(f"request {request_id} does not exist")
-    return request
+    return await get_or_not_found(
+        session, RecordRequest, request_id, for_update=for_update, missing=f"request {request_id} does not exist"
+    )
 
 
 async def review_request(session: AsyncSession, actor: Actor, request_id: uuid.UUID, body: ReviewIn) -> RecordRequest:
