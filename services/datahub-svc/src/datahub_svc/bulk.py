@@ -5,21 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from svc_runtime.db import driver_connection
 
 SOURCE = "/datahub-svc"
 # RFC 3339 in UTC, as CloudEvents `time`, for events built in SQL.
 SQL_NOW_RFC3339 = """to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
-
-
-async def driver(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under the session (same transaction)."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    conn: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
-    return conn
 
 
 async def copy_to_staging(
@@ -28,7 +21,7 @@ async def copy_to_staging(
     """(Re)create the temp staging table for this transaction and COPY the records into it."""
     await session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({ddl}) ON COMMIT DELETE ROWS"))
     await session.execute(text(f"TRUNCATE {table}"))
-    conn = await driver(session)
+    conn = await driver_connection(session)
     await conn.copy_records_to_table(table, records=records, columns=list(columns))
 
 

@@ -63,7 +63,7 @@ from catalog_svc.validation.service import ValidationCache
 from supervision_schemas.catalog import ItemAbolished, ItemAbolishedData, ItemAdjusted, ItemCreated, ItemPublished
 from supervision_schemas.envelope import CloudEvent
 from svc_runtime import outbox
-from svc_runtime.db import utc_now
+from svc_runtime.db import driver_connection, utc_now
 from svc_runtime.logging import request_id_var
 from svc_runtime.outbox import OutboxEvent
 from svc_runtime.problems import Problem
@@ -271,17 +271,10 @@ def _mapping_chunks(reader: Reader, seen: dict[tuple[str, str], int]) -> Iterato
         yield Chunk(rows, errors, read, rejected)
 
 
-async def _driver(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session (same transaction)."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
-
-
 async def _copy(session: AsyncSession, table: str, columns: Sequence[str], records: Sequence[tuple[Any, ...]]) -> None:
     if not records:
         return
-    driver = await _driver(session)
+    driver = await driver_connection(session)
     await driver.copy_records_to_table(table, records=records, columns=list(columns))
 
 
@@ -396,7 +389,7 @@ class ItemImport:
         counts = Counts(rejected=chunk.rejected)
         keys = [import_key(self.source, r.code) for r in rows]
         codes = list({r.code for r in rows} | {r.parent_code for r in rows if r.parent_code})
-        driver = await _driver(session)
+        driver = await driver_connection(session)
         by_code = {r["code"]: r for r in await driver.fetch(_BY_CODE, codes)}
         by_key = {r["import_key"]: r for r in by_code.values() if r["import_key"]}
         allocated = {r["code"]: r["record_id"] for r in await driver.fetch(_ALLOCATED, codes)}
@@ -607,7 +600,7 @@ class ItemImport:
         """Write a resolved chunk in the session's transaction, set-based."""
         watch = Stopwatch()
         await session.execute(text(_ASYNC_COMMIT))
-        driver = await _driver(session)
+        driver = await driver_connection(session)
         stage, events, counts, now = prepared.stage, prepared.events, prepared.counts, prepared.now
         if stage:
             await driver.execute(sql.STAGE_DDL)

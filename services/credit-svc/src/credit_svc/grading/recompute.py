@@ -26,14 +26,9 @@ from credit_svc.grading.service import (
 )
 from credit_svc.lists.rules import sync_auto_lists
 from credit_svc.settings import CreditSettings
+from svc_runtime.db import driver_connection
 
 Report = Callable[..., Awaitable[None]]
-
-
-async def _driver(session: AsyncSession) -> Any:
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
 
 
 async def read_features(
@@ -43,7 +38,7 @@ async def read_features(
     async with sessionmaker() as session, session.begin():
         ctx = ctx or await load_context(session)
         await session.execute(text(f"SET LOCAL work_mem = '{settings.credit_recompute_work_mem}'"))
-        conn = await _driver(session)
+        conn = await driver_connection(session)
         chunks: list[bytes] = []
 
         async def sink(chunk: bytes) -> None:

@@ -27,6 +27,7 @@ from credit_svc.grading.models import GradeTrigger, GradingScheme, SchemeStatus
 from credit_svc.learning.service import ActiveModel, load_active_model
 from credit_svc.sqlevents import SOURCE, now_text, outbox_insert_sql
 from supervision_schemas.credit import CREDIT_GRADES_TOPIC
+from svc_runtime.db import driver_connection
 from svc_runtime.logging import request_id_var
 
 GRADE_CHANGED = "gov.supervision.credit.grade.changed.v1"
@@ -145,12 +146,6 @@ _STAGE_DDL = (
 )
 
 
-async def _driver(session: AsyncSession) -> Any:
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection
-
-
 async def _prepare_stage(session: AsyncSession) -> None:
     await session.execute(
         text(f"CREATE TEMP TABLE IF NOT EXISTS credit_grade_stage ({_STAGE_DDL}) ON COMMIT DELETE ROWS")
@@ -229,7 +224,7 @@ async def stage_groups(
     """Put the scored rows into the stage table of this transaction; return how many."""
     refs = trigger_refs or {}
     await _prepare_stage(session)
-    conn = await _driver(session)
+    conn = await driver_connection(session)
     total = 0
     for group in groups:
         n = len(group.index)

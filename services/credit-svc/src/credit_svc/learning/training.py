@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from credit_svc.audit.service import Actor, audit
 from credit_svc.dates import today
 from credit_svc.grading.features import FeatureSQL, parse_binary_copy
-from credit_svc.grading.recompute import _driver
 from credit_svc.learning.models import EstimatorKind, ModelStatus, OutcomeModel
 from credit_svc.learning.service import MODEL_FEATURES, OUTCOME_SQL, cut_off, fit, next_version, sample
 from credit_svc.settings import CreditSettings
+from svc_runtime.db import driver_connection
 from svc_runtime.problems import Conflict, NotFound
 
 Report = Callable[..., Awaitable[None]]
@@ -43,7 +43,7 @@ async def train_outcome_model(
         await report(phase="reading history", progress=0.05)
     async with sessionmaker() as session, session.begin():
         await session.execute(text(f"SET LOCAL work_mem = '{settings.credit_recompute_work_mem}'"))
-        conn = await _driver(session)
+        conn = await driver_connection(session)
         chunks: list[bytes] = []
 
         async def sink(chunk: bytes) -> None:

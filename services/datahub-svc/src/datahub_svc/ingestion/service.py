@@ -21,7 +21,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from datahub_svc.access import WriteScope
-from datahub_svc.bulk import driver
 from datahub_svc.ingestion.files import Chunk, FileFormat, Reader, UnreadableFile
 from datahub_svc.ingestion.models import IdempotencyKey, IngestJob
 from datahub_svc.objects import service as object_service
@@ -29,7 +28,7 @@ from datahub_svc.objects.prepare import ChunkResult, CleanContext, RowError, ini
 from datahub_svc.quality import service as quality_service
 from datahub_svc.settings import DatahubSettings
 from supervision_schemas.datahub import ObjectKind
-from svc_runtime.db import utc_now
+from svc_runtime.db import driver_connection, utc_now
 from svc_runtime.problems import Conflict
 from svc_runtime.uploads import detect_encoding
 
@@ -151,7 +150,7 @@ def shutdown_pools() -> None:
 async def _write_errors(session: AsyncSession, job_id: uuid.UUID, errors: list[RowError]) -> None:
     if not errors:
         return
-    conn = await driver(session)
+    conn = await driver_connection(session)
     await conn.copy_records_to_table(
         "ingest_row_errors",
         records=[(job_id, r, f[:100], m[:2000]) for r, f, m in errors],

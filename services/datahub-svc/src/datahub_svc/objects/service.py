@@ -16,7 +16,7 @@ import asyncpg
 from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datahub_svc.bulk import SOURCE, SQL_NOW_RFC3339, driver, outbox_select
+from datahub_svc.bulk import SOURCE, SQL_NOW_RFC3339, outbox_select
 from datahub_svc.objects.models import ObjectMergeAudit, SupervisedObject
 from datahub_svc.objects.prepare import (
     COPY_COLUMNS,
@@ -38,7 +38,7 @@ from datahub_svc.objects.schemas import UpsertOutcome
 from datahub_svc.quality import service as quality_service
 from supervision_schemas.datahub import DATAHUB_OBJECTS_TOPIC, ObjectMerged, ObjectMergedData
 from svc_runtime import outbox
-from svc_runtime.db import utc_now
+from svc_runtime.db import driver_connection, utc_now
 from svc_runtime.logging import request_id_var
 from svc_runtime.problems import Conflict, NotFound
 
@@ -198,7 +198,7 @@ async def apply_prepared(
     if not prepared.keys:
         return counts
     now = now or now_rfc3339()
-    conn = await driver(session)
+    conn = await driver_connection(session)
     existing: dict[str, uuid.UUID] = dict(await conn.fetch(_EXISTING_SQL, prepared.keys))  # type: ignore[arg-type]
     new = [i for i, k in enumerate(prepared.keys) if k not in existing] if existing else list(range(len(prepared)))
     old = [i for i, k in enumerate(prepared.keys) if k in existing] if existing else []
