@@ -19,6 +19,7 @@ from svc_runtime import health, metrics
 from svc_runtime.auth import TokenVerifier
 from svc_runtime.consumer import EventConsumer, Subscription
 from svc_runtime.db import create_engine, create_sessionmaker
+from svc_runtime.gctuning import tune_gc
 from svc_runtime.http import ServiceMiddleware
 from svc_runtime.logging import configure_logging
 from svc_runtime.migrations import upgrade
@@ -104,6 +105,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             for sub in spec.subscriptions:
                 consumer = EventConsumer(settings, sessionmaker, sub)
                 workers.append(asyncio.create_task(supervise(sub.group, consumer.run), name=f"consumer-{sub.group}"))
+        tune_gc(settings.gc_gen0_threshold)
         _log.info("service started", extra={"workers": [t.get_name() for t in workers]})
         try:
             yield State(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,21 +85,20 @@ class EventConsumer:
         await self._start(consumer, producer)
         loop = asyncio.get_running_loop()
         last_check = loop.time()
-        # The offset commit and the broker-state check run beside the fetch loop, off the latency path.
-        commit: asyncio.Task[None] | None = None
+        applier = _Applier(self, consumer, producer)
         check: asyncio.Task[bool] | None = None
         self.ready.set()
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=200, max_records=2000)
                 if batches:
-                    # One transaction for the whole fetch; each partition's records stay in order.
-                    await self.process([r for records in batches.values() for r in records], producer)
-                    # Offsets fixed now (the next fetch moves the positions); commits stay in order.
+                    # Parsed here, while the applier has earlier batches in the database.
+                    parsed = self.parse([r for records in batches.values() for r in records])
+                    # Offsets fixed now (the next fetch moves the positions).
                     offsets = {tp: records[-1].offset + 1 for tp, records in batches.items() if records}
-                    if commit is not None:
-                        await commit
-                    commit = asyncio.create_task(self._commit(consumer, offsets))
+                    await applier.put(parsed, offsets)
+                else:
+                    applier.raise_if_failed()
                 if check is None and loop.time() - last_check >= self.settings.broker_check_interval_s:
                     check = asyncio.create_task(self._watcher.check())
                 if check is not None and check.done():
@@ -107,13 +107,14 @@ class EventConsumer:
                     check = None
                     if lost:
                         # The broker lost topics and offsets: read everything again; duplicates are skipped.
+                        await applier.drain()
                         assigned = consumer.assignment()
                         if assigned:
                             await consumer.seek_to_beginning(*assigned)
         finally:
-            for task in (commit, check):
-                if task is not None and not task.done():
-                    task.cancel()
+            if check is not None and not check.done():
+                check.cancel()
+            await applier.close()
             await consumer.stop()
             await producer.stop()
 
@@ -139,8 +140,14 @@ class EventConsumer:
             _log.warning("offset commit failed", extra={"group": self.sub.group, "error": repr(exc)})
 
     async def process(self, records: Sequence[ConsumerRecord[bytes, bytes]], producer: Any) -> None:
-        """Apply a batch of records (in partition order)."""
-        parsed = [self._parse(r) for r in records]
+        """Apply a batch of records (in partition order) in one transaction; used by replays."""
+        await self.apply_parsed(self.parse(records), producer)
+
+    def parse(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> list[_Parsed]:
+        return [self._parse(r) for r in records]
+
+    async def apply_parsed(self, parsed: Sequence[_Parsed], producer: Any) -> None:
+        """Dead-letter the malformed records and apply the others in one transaction (one by one if it fails)."""
         for p in parsed:
             if p.event is None:
                 await self._dead_letter(producer, p.record, p.error or "malformed")
@@ -227,3 +234,81 @@ class EventConsumer:
             "event sent to dead-letter topic",
             extra={"group": self.sub.group, "topic": record.topic, "offset": record.offset, "reason": reason[:300]},
         )
+
+
+class _Applier:
+    """Applies fetched batches in fetch order, one transaction at a time, beside the fetch loop.
+
+    Whatever was fetched while a transaction ran is applied together in the next one (up to
+    `MAX_RECORDS`), so under load a record waits for at most one transaction before its own, and
+    transactions grow with the load instead of queueing up. Offsets are committed after each
+    transaction, in order, off the apply path. The fetch loop waits when `MAX_QUEUED` records are queued.
+    """
+
+    MAX_RECORDS = 5000
+    MAX_QUEUED = 10_000
+
+    def __init__(self, owner: EventConsumer, consumer: AIOKafkaConsumer, producer: Any) -> None:
+        self._owner = owner
+        self._consumer = consumer
+        self._producer = producer
+        self._queue: deque[tuple[list[_Parsed], dict[TopicPartition, int]]] = deque()
+        self._queued = 0
+        self._work = asyncio.Event()
+        self._room = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._commit: asyncio.Task[None] | None = None
+        self._task = asyncio.create_task(self._run(), name=f"apply-{owner.sub.group}")
+
+    async def put(self, parsed: list[_Parsed], offsets: dict[TopicPartition, int]) -> None:
+        while self._queued >= self.MAX_QUEUED:
+            self._room.clear()
+            await self._until(self._room)
+        self.raise_if_failed()
+        self._queue.append((parsed, offsets))
+        self._queued += len(parsed)
+        self._idle.clear()
+        self._work.set()
+
+    async def drain(self) -> None:
+        """Return once everything queued is applied."""
+        await self._until(self._idle)
+
+    def raise_if_failed(self) -> None:
+        if self._task.done():
+            self._task.result()  # raises the applier's error
+            raise RuntimeError("event applier stopped")
+
+    async def close(self) -> None:
+        for task in (self._task, self._commit):
+            if task is not None and not task.done():
+                task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _until(self, event: asyncio.Event) -> None:
+        waiter = asyncio.ensure_future(event.wait())
+        try:
+            await asyncio.wait({waiter, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
+        self.raise_if_failed()
+
+    async def _run(self) -> None:
+        while True:
+            await self._work.wait()
+            self._work.clear()
+            while self._queue:
+                parsed: list[_Parsed] = []
+                offsets: dict[TopicPartition, int] = {}
+                while self._queue and (not parsed or len(parsed) + len(self._queue[0][0]) <= self.MAX_RECORDS):
+                    batch, batch_offsets = self._queue.popleft()
+                    parsed.extend(batch)
+                    offsets.update(batch_offsets)  # later fetches hold later offsets
+                self._queued -= len(parsed)
+                self._room.set()
+                await self._owner.apply_parsed(parsed, self._producer)
+                if self._commit is not None:
+                    await self._commit
+                self._commit = asyncio.create_task(self._owner._commit(self._consumer, offsets))
+            self._idle.set()

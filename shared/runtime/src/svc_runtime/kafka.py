@@ -46,7 +46,7 @@ def create_producer(settings: ServiceSettings, **overrides: object) -> AIOKafkaP
         "client_id": settings.service_name,
         "acks": "all",
         "enable_idempotence": settings.kafka_enable_idempotence,
-        "linger_ms": 5,
+        "linger_ms": 0,
         "max_batch_size": 256 * 1024,
         "request_timeout_ms": 10_000,
         "retry_backoff_ms": 200,

@@ -52,6 +52,11 @@ class ServiceSettings(BaseSettings):
     )
     consumer_max_retries: int = 3
     consumer_retry_backoff_s: float = 0.2
+    gc_gen0_threshold: int = Field(
+        default=50_000,
+        ge=0,
+        description="Allocations between young-generation collections after start-up (0: Python's default, 700).",
+    )
     run_migrations_on_start: bool = True
     run_background_workers: bool = Field(
         default=True, description="Start the outbox relay and event consumers inside the web process."

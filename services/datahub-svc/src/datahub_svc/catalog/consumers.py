@@ -5,13 +5,29 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from datahub_svc.catalog.models import CatalogItem
 from supervision_schemas.catalog import CATALOG_ITEMS_TOPIC, ItemCreated
 from svc_runtime.consumer import Subscription
-from svc_runtime.db import utc_now
+
+# One statement with a parameter per column (arrays), not per value: cheap to bind for thousands of rows.
+_UPSERT = text(
+    """
+    INSERT INTO catalog_items (item_id, code, name, item_type, supervision_level, implementing_department,
+                               region_code, legal_basis, source_event_id, source_time, stored_at)
+    SELECT *, now() FROM unnest(
+        CAST(:item_id AS uuid[]), CAST(:code AS text[]), CAST(:name AS text[]), CAST(:item_type AS text[]),
+        CAST(:level AS text[]), CAST(:department AS text[]), CAST(:region AS text[]),
+        CAST(:legal_basis AS text[]), CAST(:event_id AS text[]), CAST(:time AS timestamptz[]))
+    ON CONFLICT (item_id) DO UPDATE SET
+        code = excluded.code, name = excluded.name, item_type = excluded.item_type,
+        supervision_level = excluded.supervision_level, implementing_department = excluded.implementing_department,
+        region_code = excluded.region_code, legal_basis = excluded.legal_basis,
+        source_event_id = excluded.source_event_id, source_time = excluded.source_time, stored_at = excluded.stored_at
+    WHERE catalog_items.source_time <= excluded.source_time
+    """
+)
 
 
 async def on_items_created(session: AsyncSession, events: Sequence[ItemCreated]) -> None:
@@ -21,29 +37,22 @@ async def on_items_created(session: AsyncSession, events: Sequence[ItemCreated])
         current = latest.get(event.data.item_id)
         if current is None or current.time <= event.time:
             latest[event.data.item_id] = event
-    rows = [
+    chosen = list(latest.values())
+    await session.execute(
+        _UPSERT,
         {
-            "item_id": e.data.item_id,
-            "code": e.data.code,
-            "name": e.data.name,
-            "item_type": e.data.item_type.value,
-            "supervision_level": e.data.supervision_level.value,
-            "implementing_department": e.data.implementing_department,
-            "region_code": e.data.region_code,
-            "legal_basis": e.data.legal_basis,
-            "source_event_id": e.id,
-            "source_time": e.time,
-            "stored_at": utc_now(),
-        }
-        for e in latest.values()
-    ]
-    statement = insert(CatalogItem)
-    statement = statement.on_conflict_do_update(
-        index_elements=[CatalogItem.item_id],
-        set_={k: statement.excluded[k] for k in rows[0] if k != "item_id"},
-        where=CatalogItem.source_time <= statement.excluded.source_time,
+            "item_id": [e.data.item_id for e in chosen],
+            "code": [e.data.code for e in chosen],
+            "name": [e.data.name for e in chosen],
+            "item_type": [e.data.item_type.value for e in chosen],
+            "level": [e.data.supervision_level.value for e in chosen],
+            "department": [e.data.implementing_department for e in chosen],
+            "region": [e.data.region_code for e in chosen],
+            "legal_basis": [e.data.legal_basis for e in chosen],
+            "event_id": [e.id for e in chosen],
+            "time": [e.time for e in chosen],
+        },
     )
-    await session.execute(statement, rows)
 
 
 subscription = Subscription(
