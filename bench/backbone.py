@@ -13,14 +13,13 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
 
 from bench.harness import Figure, check, ratio
 from supervision_schemas import TopicSpec
-from supervision_schemas.catalog import ItemCreated, ItemCreatedData, ItemType, SupervisionLevel
+from supervision_schemas.catalog import ItemCreated
 from svc_runtime.cloudevents import to_kafka
 from svc_runtime.db import create_engine, create_sessionmaker
 from svc_runtime.devstack.topology import Profile, repo_root
@@ -28,31 +27,12 @@ from svc_runtime.kafka import create_producer, ensure_topics
 from svc_runtime.migrations import upgrade
 from svc_runtime.outbox import OutboxRelay, outbox_row, stage_rows
 from svc_runtime.settings import ServiceSettings
-from svc_runtime.testing import create_database
+from svc_runtime.testing import create_database, sample_item_created
 
 THROUGHPUT_EVENTS = 30_000
 LATENCY_RATE = 1_000  # events/s
 LATENCY_SECONDS = 5
 BATCH = 500  # rows per inserting transaction
-
-
-def make_event(i: int) -> ItemCreated:
-    item_id = uuid.uuid4()
-    return ItemCreated.build(
-        source="/bench",
-        subject=str(item_id),
-        data=ItemCreatedData(
-            item_id=item_id,
-            code=f"{34160000000000 + i}",
-            name=f"基准测试监管事项 {i}",
-            item_type=ItemType.ADMINISTRATIVE_INSPECTION,
-            supervision_level=SupervisionLevel.CITY,
-            implementing_department="亳州市市场监督管理局",
-            region_code="341600",
-            legal_basis="《中华人民共和国行政许可法》第六十一条",
-            created_at=datetime.now(UTC),
-        ),
-    )
 
 
 def _spawn(*args: str) -> subprocess.Popen[str]:
@@ -112,13 +92,13 @@ async def outbox_pipeline(p: Profile) -> tuple[float, list[float]]:
     proc = _spawn("outbox", cons_url, topic, group, p.kafka_bootstrap)
     try:
         # Warm up: consumer joined, relay connected.
-        warm = [outbox_row(make_event(i), topic) for i in range(50)]
+        warm = [outbox_row(sample_item_created(i), topic) for i in range(50)]
         async with sessionmaker() as session, session.begin():
             await stage_rows(session, warm)
         while await _count(cons_engine, group) < len(warm):
             await asyncio.sleep(0.2)
 
-        rows = [outbox_row(make_event(i), topic) for i in range(THROUGHPUT_EVENTS)]
+        rows = [outbox_row(sample_item_created(i), topic) for i in range(THROUGHPUT_EVENTS)]
         target = len(warm) + len(rows)
         start = time.perf_counter()
         for i in range(0, len(rows), BATCH):
@@ -136,7 +116,8 @@ async def outbox_pipeline(p: Profile) -> tuple[float, list[float]]:
         t0 = loop.time()
         for n in range(0, total, per_tick):
             batch = [
-                outbox_row(make_event(n + j).model_copy(update={"source": marker}), topic) for j in range(per_tick)
+                outbox_row(sample_item_created(n + j).model_copy(update={"source": marker}), topic)
+                for j in range(per_tick)
             ]
             async with sessionmaker() as session, session.begin():
                 await stage_rows(session, batch)
@@ -170,7 +151,7 @@ def p99(values: list[float]) -> float:
 
 
 async def run(p: Profile) -> list[Figure]:
-    events = [make_event(i) for i in range(THROUGHPUT_EVENTS)]
+    events = [sample_item_created(i) for i in range(THROUGHPUT_EVENTS)]
     raw = await raw_rate(p, events)
     throughput, latencies = await outbox_pipeline(p)
     lat99 = p99(latencies)

@@ -15,12 +15,14 @@ from aiokafka import AIOKafkaConsumer
 from datahub_svc.catalog.consumers import on_items_created
 from svc_runtime.consumer import EventConsumer, Subscription
 from svc_runtime.db import create_engine, create_sessionmaker
+from svc_runtime.gctuning import tune_gc
 from svc_runtime.settings import ServiceSettings
 
 
 async def outbox(db_url: str, topic: str, group: str, bootstrap: str) -> None:
     settings = ServiceSettings(service_name="bench-consumer", database_url=db_url, kafka_bootstrap=bootstrap)
     engine = create_engine(db_url, pool_size=4)
+    tune_gc(settings.gc_gen0_threshold)  # as the service's start-up does
     sub = Subscription(
         group=group, topics=(topic,), handlers={"gov.supervision.catalog.item.created.v1": on_items_created}
     )

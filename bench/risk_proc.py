@@ -14,11 +14,10 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from aiokafka import ConsumerRecord
-
 from risk_svc.scoring.consumers import SignalProcessor
 from svc_runtime.consumer import EventConsumer
 from svc_runtime.db import create_engine, create_sessionmaker
+from svc_runtime.gctuning import tune_gc
 from svc_runtime.outbox import OutboxRelay
 from svc_runtime.settings import ServiceSettings
 
@@ -29,11 +28,14 @@ class TimedConsumer(EventConsumer):
     seen = 0
     reported = False
 
-    async def process(self, records: Sequence[ConsumerRecord[bytes, bytes]], producer: Any) -> None:
+    def parse(self, records: Sequence[Any]) -> list[Any]:
         if self.started is None:
             self.started = time.perf_counter()
-        await super().process(records, producer)
-        self.seen += len(records)
+        return super().parse(records)
+
+    async def apply_parsed(self, parsed: Sequence[Any], producer: Any) -> None:
+        await super().apply_parsed(parsed, producer)
+        self.seen += len(parsed)
         if not self.reported and self.expected and self.seen >= self.expected:
             self.reported = True
             print(f"done {self.seen / (time.perf_counter() - self.started):.1f}", flush=True)
@@ -47,6 +49,7 @@ async def main(db_url: str, topic: str, group: str, bootstrap: str, mode: str, e
     consumer = TimedConsumer(settings, create_sessionmaker(engine), processor.subscription())
     consumer.expected = expected
     relay = OutboxRelay(settings, engine)
+    tune_gc(settings.gc_gen0_threshold)  # as the service's start-up does
     tasks = [asyncio.create_task(consumer.run()), asyncio.create_task(relay.run())]
     await consumer.ready.wait()
     print("ready", flush=True)

@@ -11,6 +11,7 @@ import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -22,6 +23,7 @@ from aiokafka.errors import KafkaError
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from supervision_schemas.catalog import ItemCreated, ItemCreatedData, ItemType, SupervisionLevel
 from svc_runtime.devstack import infra
 from svc_runtime.devstack.procs import port_open
 from svc_runtime.devstack.topology import Profile, profile
@@ -260,3 +262,23 @@ def test_issuer(stack: Profile) -> Iterator[TestIssuer]:
     issuer.start()
     yield issuer
     issuer.stop()
+
+
+def sample_item_created(i: int) -> ItemCreated:
+    """A valid catalog ItemCreated event (item number `i`), for tests and benchmarks of the event plumbing."""
+    item_id = uuid.uuid4()
+    return ItemCreated.build(
+        source="/bench",
+        subject=str(item_id),
+        data=ItemCreatedData(
+            item_id=item_id,
+            code=f"{34160000000000 + i}",
+            name=f"基准测试监管事项 {i}",
+            item_type=ItemType.ADMINISTRATIVE_INSPECTION,
+            supervision_level=SupervisionLevel.CITY,
+            implementing_department="亳州市市场监督管理局",
+            region_code="341600",
+            legal_basis="《中华人民共和国行政许可法》第六十一条",
+            created_at=datetime.now(UTC),
+        ),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -77,8 +78,13 @@ def stop(name: str, pids: Path, timeout: float = 10.0) -> bool:
 
 
 def kill_pid(pid: int, timeout: float = 10.0, sig: int = signal.SIGTERM) -> bool:
+    """Signal a process and wait for it (SIGKILL after `timeout`), then end the children it left behind.
+
+    A service's worker processes (datahub-svc's cleaning pool) would otherwise outlive it, orphaned.
+    """
     try:
         proc = psutil.Process(pid)
+        children = proc.children(recursive=True)
         proc.send_signal(sig)
         proc.wait(timeout)
     except psutil.NoSuchProcess:
@@ -86,4 +92,15 @@ def kill_pid(pid: int, timeout: float = 10.0, sig: int = signal.SIGTERM) -> bool
     except psutil.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+    _end(children)
     return True
+
+
+def _end(procs: list[psutil.Process]) -> None:
+    for child in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.terminate()
+    _, alive = psutil.wait_procs(procs, timeout=5)
+    for child in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
