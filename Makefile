@@ -46,8 +46,8 @@ format: ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-typecheck: ## mypy over the runtime, schemas and gateway
-	$(BIN)/mypy shared/runtime/src shared/schemas/src gateway/src
+typecheck: ## mypy over the runtime, schemas, gateway and services
+	$(BIN)/mypy shared/runtime/src shared/schemas/src gateway/src $(wildcard services/*-svc/src)
 
 test: ## Run unit, contract and end-to-end tests on real servers (started if none run)
 	$(BIN)/pytest

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
 
@@ -26,7 +26,7 @@ from complaint_svc.routing import service as routing
 from complaint_svc.routing.endpoints import router as routing_router
 from complaint_svc.settings import ComplaintSettings
 from complaint_svc.statistics.endpoints import router as statistics_router
-from svc_runtime.app import ServiceSpec, create_service_app, supervise
+from svc_runtime.app import ServiceSpec, State, create_service_app, supervise
 from svc_runtime.db import utc_now
 
 DESCRIPTION = (
@@ -99,7 +99,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
-        async with runtime_lifespan(app) as state:
+        async with runtime_lifespan(app) as runtime_state:
+            state = cast(State, runtime_state)  # starlette types it Mapping | None; the runtime yields its State
             await routing.warm_up()
             workers = []
             if settings.run_background_workers and settings.deadline_scan_interval_s > 0:

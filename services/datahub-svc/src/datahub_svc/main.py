@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
 
@@ -31,7 +31,7 @@ from datahub_svc.settings import DatahubSettings
 from datahub_svc.sharing.endpoints import router as sharing_router
 from datahub_svc.thirdparty.consumers import subscription as thirdparty_subscription
 from datahub_svc.thirdparty.endpoints import router as thirdparty_router
-from svc_runtime.app import ServiceSpec, create_service_app
+from svc_runtime.app import ServiceSpec, State, create_service_app
 from svc_runtime.settings import ServiceSettings
 
 spec = ServiceSpec(
@@ -136,7 +136,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
-        async with runtime_lifespan(app) as state:
+        async with runtime_lifespan(app) as runtime_state:
+            state = cast(State, runtime_state)  # starlette types it Mapping | None; the runtime yields its State
             tasks: list[asyncio.Task[None]] = []
             if datahub_settings.run_background_workers:
                 tasks.append(

@@ -1,6 +1,8 @@
 """Tables of datahub-svc (every model module is imported here so Alembic sees it)."""
 
-from sqlalchemy import MetaData
+from typing import TYPE_CHECKING, ClassVar
+
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 from svc_runtime.db import NAMING_CONVENTION
@@ -8,6 +10,10 @@ from svc_runtime.db import NAMING_CONVENTION
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # every model here maps a Table (DeclarativeBase types __table__ as any FromClause)
+        __table__: ClassVar[Table]
 
 
 from datahub_svc.behaviour import models as _behaviour  # noqa: E402,F401

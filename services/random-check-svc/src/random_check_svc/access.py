@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import or_
+from sqlalchemy import SQLColumnExpression, or_
 from sqlalchemy.sql.elements import ColumnElement
 
 from random_check_svc.settings import RandomCheckSettings
@@ -18,7 +18,7 @@ def ancestor_regions(region_code: str) -> list[str]:
     return sorted({region_code, region_code[:4] + "00", region_code[:2] + "0000", "000000", "100000"})
 
 
-def region_or_ancestors(scope: DataScope, column: ColumnElement[Any]) -> ColumnElement[bool]:
+def region_or_ancestors(scope: DataScope, column: SQLColumnExpression[Any]) -> ColumnElement[bool]:
     """Rows of the caller's region subtree, and rows of the regions above it (items, plans that apply here)."""
     below = scope.condition(region=column)
     if scope.unrestricted or scope.principal.region_code is None:

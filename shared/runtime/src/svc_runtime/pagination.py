@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, SQLColumnExpression, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -48,7 +49,9 @@ class InvalidSort(Problem):
     title = "Invalid sort"
 
 
-def order_by(sort: str | None, columns: dict[str, ColumnElement[Any]], default: str) -> list[ColumnElement[Any]]:
+def order_by(
+    sort: str | None, columns: Mapping[str, SQLColumnExpression[Any]], default: str
+) -> list[ColumnElement[Any]]:
     """`sort=name,-created_at` into ORDER BY clauses over the allowed columns."""
     clauses: list[ColumnElement[Any]] = []
     for part in (sort or default).split(","):
@@ -64,7 +67,9 @@ def order_by(sort: str | None, columns: dict[str, ColumnElement[Any]], default: 
     return clauses
 
 
-async def paginate(session: AsyncSession, statement: Select[Any], params: PaginationParams) -> tuple[list[Any], int]:
+async def paginate(
+    session: AsyncSession, statement: Select[*tuple[Any, ...]], params: PaginationParams
+) -> tuple[list[Any], int]:
     """Run a select for one page and count every matching row."""
     total = await session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     rows = (await session.scalars(statement.offset(params.offset).limit(params.limit))).all()

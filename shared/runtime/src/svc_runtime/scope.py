@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
-from sqlalchemy import Select, true
+from sqlalchemy import Select, SQLColumnExpression, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from svc_runtime.auth import CurrentPrincipal, Principal
@@ -37,7 +37,7 @@ AGENCY_SYSTEM = "agency_system"
 ROLES = (PLATFORM_ADMIN, DEPARTMENT_ADMIN, INSPECTOR, LEADER, AUDITOR, AGENCY_SYSTEM)
 READ_ONLY_ROLES = frozenset({LEADER, AUDITOR})
 
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 
 
 def region_prefix(region_code: str) -> str:
@@ -89,7 +89,7 @@ class DataScope:
         return uuid.UUID(str(dept)) if dept else None
 
     def condition(
-        self, *, region: ColumnElement[Any] | None = None, department: ColumnElement[Any] | None = None
+        self, *, region: SQLColumnExpression[Any] | None = None, department: SQLColumnExpression[Any] | None = None
     ) -> ColumnElement[bool]:
         """The WHERE clause that limits a query to what the caller may read."""
         if self.unrestricted:
@@ -109,7 +109,11 @@ class DataScope:
         return result
 
     def filter(
-        self, statement: S, *, region: ColumnElement[Any] | None = None, department: ColumnElement[Any] | None = None
+        self,
+        statement: S,
+        *,
+        region: SQLColumnExpression[Any] | None = None,
+        department: SQLColumnExpression[Any] | None = None,
     ) -> S:
         """Limit a select to the caller's scope."""
         return statement.where(self.condition(region=region, department=department))

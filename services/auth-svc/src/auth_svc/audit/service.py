@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -77,7 +77,7 @@ def query(
     target_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> Select[tuple[AuditRecord]]:
+) -> Select[AuditRecord]:
     statement = select(AuditRecord)
     if actor is not None:
         statement = statement.where(AuditRecord.actor == actor)
@@ -116,7 +116,8 @@ async def _rows(connection: AsyncConnection, batch: int) -> AsyncIterator[Mappin
     columns = [getattr(AuditRecord, name) for name in FIELDS] + [AuditRecord.hash]
     result = await connection.stream(select(*columns).order_by(AuditRecord.seq).execution_options(yield_per=batch))
     async for row in result.mappings():
-        yield row
+        # RowMapping is typed with str | column keys; these rows are read by column name only.
+        yield cast(Mapping[str, Any], row)
 
 
 async def verify(connection: AsyncConnection, *, batch: int = 1000) -> Verification:

@@ -82,7 +82,7 @@ def regions_query(
     level: RegionLevel | None = None,
     q: str | None = None,
     active: bool | None = None,
-) -> Select[tuple[Region]]:
+) -> Select[Region]:
     statement = select(Region)
     if parent_code is not None:
         statement = statement.where(Region.parent_code == parent_code)
@@ -157,7 +157,7 @@ def departments_query(
     type: str | None = None,
     status: str | None = None,
     q: str | None = None,
-) -> Select[tuple[Department]]:
+) -> Select[Department]:
     statement = select(Department)
     if region_code is not None:
         statement = statement.where(Department.region_code == region_code)

@@ -53,14 +53,14 @@ def users_query(
     role: str | None = None,
     status: str | None = None,
     q: str | None = None,
-) -> Select[tuple[User]]:
+) -> Select[User]:
     statement = select(User)
     if department_id is not None:
         statement = statement.where(User.department_id == department_id)
     if region_code is not None:
         statement = statement.where(User.region_code == region_code)
     if role is not None:
-        statement = statement.where(User.roles.any(role))
+        statement = statement.where(User.roles.any(role))  # type: ignore[arg-type]  # ARRAY comparator: value = ANY(column)
     if status is not None:
         statement = statement.where(User.status == status)
     if q:

@@ -43,7 +43,7 @@ from svc_runtime.scope import DataScope, DataScopeDep, OutOfScope
 
 router = APIRouter(prefix="/import-jobs", tags=["import and export"])
 export_router = APIRouter(prefix="/items", tags=["import and export"])
-NOT_FOUND = {404: {"description": "No such job in your scope"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such job in your scope"}}
 
 
 class UnsupportedFile(Problem):
@@ -317,7 +317,10 @@ def _csv_download(
     )
 
 
-CSV_RESPONSE = {200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8 with BOM"}, **NOT_FOUND}
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "CSV, UTF-8 with BOM"},
+    **NOT_FOUND,
+}
 
 
 @router.get("/{job_id}/errors.csv", response_class=StreamingResponse, responses=CSV_RESPONSE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from pydantic import AwareDatetime
@@ -41,8 +41,8 @@ from svc_runtime.scope import DataScopeDep
 
 router = APIRouter(prefix="/items", tags=["items"])
 
-CONFLICT = {409: {"description": "Illegal lifecycle transition or code conflict"}}
-NOT_FOUND = {404: {"description": "No such item in your scope"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "Illegal lifecycle transition or code conflict"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such item in your scope"}}
 Q = Annotated[str | None, Query(max_length=100, description="Chinese keyword the item name contains.")]
 TypeQ = Annotated[ItemType | None, Query(description="Only items of this type.")]
 RegionQ = Annotated[str | None, Query(pattern=r"^\d{6}$", description="Only items of this region.")]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, and_, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, Text, and_, func, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -513,7 +513,7 @@ def item_filters(
     return clauses
 
 
-def name_bigrams(value: ColumnElement[Any]) -> ColumnElement[Any]:
+def name_bigrams(value: SQLColumnExpression[Any]) -> ColumnElement[Any]:
     """`catalog_bigrams(value)`: the character pairs of a text, lower-cased (the keyword index's expression)."""
     return func.catalog_bigrams(value, type_=ARRAY(Text))
 

@@ -33,11 +33,13 @@ router = APIRouter(prefix="/laws", tags=["legal basis"])
 articles_router = APIRouter(prefix="/law-articles", tags=["legal basis"])
 tasks_router = APIRouter(prefix="/adjustment-tasks", tags=["legal basis"])
 
-WRITE = {403: {"description": "Only platform and department administrators maintain the library"}}
-CONFLICT = {409: {"description": "Duplicate, still cited, or an illegal change"}}
-LAW_404 = {404: {"description": "No such law"}}
-ARTICLE_404 = {404: {"description": "No such article"}}
-TASK_404 = {404: {"description": "No such task in your scope"}}
+WRITE: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Only platform and department administrators maintain the library"}
+}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "Duplicate, still cited, or an illegal change"}}
+LAW_404: dict[int | str, dict[str, Any]] = {404: {"description": "No such law"}}
+ARTICLE_404: dict[int | str, dict[str, Any]] = {404: {"description": "No such article"}}
+TASK_404: dict[int | str, dict[str, Any]] = {404: {"description": "No such task in your scope"}}
 
 
 async def _detail(session: SessionDep, law: Any) -> LawDetail:

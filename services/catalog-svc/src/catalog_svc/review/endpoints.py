@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response, status
 
@@ -13,7 +13,7 @@ from svc_runtime.scope import DataScopeDep
 
 router = APIRouter(prefix="/list-owners", tags=["items"])
 Region = Annotated[str, Path(pattern=r"^\d{6}$", description="GB/T 2260 code of the region (100000: national).")]
-ADMIN = {403: {"description": "Only platform administrators name list owners"}}
+ADMIN: dict[int | str, dict[str, Any]] = {403: {"description": "Only platform administrators name list owners"}}
 
 
 @router.get("", response_model=list[ListOwnerRead])

@@ -139,10 +139,10 @@ async def list_complaints(
     if object_id is not None:
         statement = statement.where(Complaint.target_object_id == object_id)
     if overdue is not None:
-        now = func.now()
+        db_now = func.now()
         late = or_(
-            and_(Complaint.status == "received", Complaint.accept_due < now),
-            and_(Complaint.status.in_(["accepted", "dispatched", "handling"]), Complaint.handle_due < now),
+            and_(Complaint.status == "received", Complaint.accept_due < db_now),
+            and_(Complaint.status.in_(["accepted", "dispatched", "handling"]), Complaint.handle_due < db_now),
         )
         statement = statement.where(late if overdue else ~late)
     if escalated is not None:

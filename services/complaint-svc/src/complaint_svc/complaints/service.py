@@ -201,7 +201,7 @@ def _target(c: Complaint) -> ComplaintTarget:
         industry_code=c.target_industry_code,
         department_id=c.target_department_id,
         department_name=c.target_department_name,
-        link_method=c.link_method,  # type: ignore[arg-type]
+        link_method=c.link_method,
     )
 
 
@@ -218,7 +218,7 @@ def received_event(c: Complaint) -> ComplaintReceived:
             category=c.category,
             region_code=c.region_code,
             department_id=c.department_id,
-            routed_by=c.routed_by if c.routed_by != "handler" else "declared",  # type: ignore[arg-type]
+            routed_by=c.routed_by if c.routed_by != "handler" else "declared",
             target=_target(c),
             anonymous=c.anonymous,
             merged_into=c.merged_into,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -57,12 +57,27 @@ async def _department(session: AsyncSession, link: Link) -> None:
         link.department_name, link.department_type = row
 
 
-def _apply(link: Link, obj: ObjectView | object, method: Literal["uscc", "name", "manual"], score: float) -> None:
-    link.object_id = obj.object_id  # type: ignore[attr-defined]
-    link.name = link.name or obj.name  # type: ignore[attr-defined]
-    link.uscc = link.uscc or obj.uscc  # type: ignore[attr-defined]
-    link.industry_code = obj.industry_code  # type: ignore[attr-defined]
-    link.department_id = obj.department_id  # type: ignore[attr-defined]
+class _ObjectFields(Protocol):
+    """What linking reads of an object: an ObjectView, or a row of _CANDIDATES."""
+
+    @property
+    def object_id(self) -> uuid.UUID: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def uscc(self) -> str | None: ...
+    @property
+    def industry_code(self) -> str | None: ...
+    @property
+    def department_id(self) -> uuid.UUID | None: ...
+
+
+def _apply(link: Link, obj: _ObjectFields, method: Literal["uscc", "name", "manual"], score: float) -> None:
+    link.object_id = obj.object_id
+    link.name = link.name or obj.name
+    link.uscc = link.uscc or obj.uscc
+    link.industry_code = obj.industry_code
+    link.department_id = obj.department_id
     link.method = method
     link.score = round(score, 4)
 

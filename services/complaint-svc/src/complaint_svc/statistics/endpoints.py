@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import Float, String, and_, cast, func, or_, select
+from sqlalchemy import Float, SQLColumnExpression, String, and_, cast, func, or_, select
 
 from complaint_svc import access, categories
 from complaint_svc.complaints.models import Complaint
@@ -65,6 +65,7 @@ class Hotspots(BaseModel):
 def _key(dimension: Dimension, region_digits: int) -> tuple[Any, Any]:
     """SQL for a group's key, and an aggregate for its label."""
     c = Complaint
+    key: SQLColumnExpression[Any]
     match dimension:
         case Dimension.INDUSTRY:
             key = func.coalesce(c.target_industry_code, "unknown")

@@ -54,7 +54,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _scoped(scope: DataScope, statement: Select[Any]) -> Select[Any]:
+def _scoped(scope: DataScope, statement: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
     return scope.filter(statement, region=CreditObject.region_code, department=CreditObject.department_id)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -206,4 +207,5 @@ async def active_counts(session: AsyncSession, list_ids: list[uuid.UUID]) -> dic
         .where(CreditRecord.list_id.in_(list_ids), CreditRecord.status == RecordStatus.ACTIVE)
         .group_by(CreditRecord.list_id)
     )
-    return {r[0]: int(r[1]) for r in rows.all()}
+    # list_id is nullable in the table but not in these rows (WHERE list_id IN ...)
+    return {cast(uuid.UUID, r[0]): int(r[1]) for r in rows.all()}

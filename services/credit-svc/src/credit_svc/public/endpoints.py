@@ -30,7 +30,7 @@ class InvalidCode(Problem):
     title = "Invalid unified social credit code"
 
 
-def _disclosed() -> Select[Any]:
+def _disclosed() -> Select[*tuple[Any, ...]]:
     """Public records in force of active legal persons, with their list name."""
     return (
         select(CreditRecord, CreditObject, CreditList.name)

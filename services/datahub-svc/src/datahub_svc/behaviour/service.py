@@ -173,7 +173,7 @@ def recorded_event(record: BehaviourRecord) -> BehaviourRecorded:
         subject=str(record.object_id or record.id),
         data=BehaviourRecordedData(
             record_id=record.id,
-            record_type=record.record_type,  # type: ignore[arg-type]
+            record_type=record.record_type,
             record_code=record.record_code,
             item_code=record.item_code,
             inspection_list_code=record.inspection_list_code,

@@ -277,9 +277,9 @@ async def store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[u
     set_["source_time"] = func.greatest(statement.excluded.source_time, Complaint.source_time)
     set_["search_vector"] = statement.excluded.search_vector
     set_["modified_at"] = statement.excluded.modified_at
-    statement = statement.on_conflict_do_update(index_elements=[Complaint.complaint_key], set_=set_).returning(
+    upsert = statement.on_conflict_do_update(index_elements=[Complaint.complaint_key], set_=set_).returning(
         Complaint.complaint_key, Complaint.id
     )
-    stored = dict((await session.execute(statement)).all())
+    stored: dict[str, uuid.UUID] = dict((await session.execute(upsert)).all())
     await quality_service.check_records(session, "complaints", list(stored.values()))
     return [stored[r["complaint_key"]] for r in rows]

@@ -63,7 +63,7 @@ def clean_record(
         key = f"list:{source}:{reference}"
     if item.effective_from and item.effective_until and item.effective_until < item.effective_from:
         c.fail("effective_until", "ends before it starts")
-    values = {
+    values: dict[str, Any] = {
         "record_key": key,
         "record_type": item.record_type.value,
         "object_id": None,
@@ -172,12 +172,12 @@ async def store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[u
         )
         r.update(object_id=object_id, link_method=method, modified_at=utc_now())
     statement = insert(CreditRecord).values(list(latest.values()))
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[CreditRecord.record_key],
         set_={**{f: statement.excluded[f] for f in _FIELDS}, "modified_at": func.now()},
         where=CreditRecord.occurred_at <= statement.excluded.occurred_at,
     ).returning(CreditRecord.record_key, CreditRecord.id)
-    stored = dict((await session.execute(statement)).all())
+    stored: dict[str, uuid.UUID] = dict((await session.execute(upsert)).all())
     missing = [k for k in latest if k not in stored]
     if missing:
         stored.update(

@@ -206,6 +206,7 @@ async def run_object_job(
     """
     options = options or JobOptions()
     heartbeat: asyncio.Task[None] | None = None
+    error: str | None
     final, error = JobStatus.FAILED, "the import stopped"
     try:
         job = None

@@ -96,7 +96,7 @@ async def list_entries(
     if status:
         statement = statement.where(k.status == status.value)
     if tag:
-        statement = statement.where(k.tags.any(tag))
+        statement = statement.where(k.tags.any(tag))  # type: ignore[arg-type]  # ARRAY comparator: value = ANY(column)
     statement = statement.order_by(*order_by(sort, SORTABLE, "-modified_at"), k.id)
     items, total = await paginate(session, statement, pagination)
     return Page(

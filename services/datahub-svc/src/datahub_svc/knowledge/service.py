@@ -93,10 +93,10 @@ async def store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[u
             tsvector_literal(r["title"], r["code"], r["issuer"], r["summary"], " ".join(r["tags"]), body), TSVECTOR
         )
     statement = insert(KnowledgeEntry).values(list(latest.values()))
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[KnowledgeEntry.entry_key],
         set_={**{f: statement.excluded[f] for f in _FIELDS}, "modified_at": func.now()},
     ).returning(KnowledgeEntry.entry_key, KnowledgeEntry.id)
-    stored = dict((await session.execute(statement)).all())
+    stored: dict[str, uuid.UUID] = dict((await session.execute(upsert)).all())
     await quality_service.check_records(session, "knowledge", list(stored.values()))
     return [stored[r["entry_key"]] for r in rows]

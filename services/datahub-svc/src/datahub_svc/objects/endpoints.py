@@ -41,7 +41,7 @@ IdempotencyKeyHeader = Annotated[
         description="Makes a retry safe: the same key and body return the first result; another body gets 409.",
     ),
 ]
-ERRORS = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Outside your data scope"},
     409: {"description": "Idempotency key reused with another body"},
     422: {"description": "Invalid rows: `errors` lists row, field and reason"},
@@ -198,7 +198,7 @@ async def list_objects(
         statement = statement.where(SupervisedObject.industry_code == industry_code.upper())
     if tag:
         statement = statement.where(
-            SupervisedObject.business_traits.any(tag) | SupervisedObject.supervision_focus.any(tag)
+            SupervisedObject.business_traits.any(tag) | SupervisedObject.supervision_focus.any(tag)  # type: ignore[arg-type]  # ARRAY comparator: value = ANY(column)
         )
     if uscc:
         statement = statement.where(SupervisedObject.identity_key == f"uscc:{uscc.upper()}")

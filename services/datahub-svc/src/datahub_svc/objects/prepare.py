@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import accumulate
 from operator import mul
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from pydantic import ValidationError
@@ -451,7 +451,7 @@ class ColumnIndex:
         positions = {name: i for i, name in enumerate(columns)}
         width = len(columns)
         legal = tuple((f, positions[f]) for f in LegalPersonAttributes.model_fields if f in positions)
-        other = {
+        other: dict[ObjectKind, tuple[int, ...]] = {
             kind: tuple(positions[f] for f in model.model_fields if f in positions)
             for kind, model in ATTRIBUTE_MODELS.items()
             if kind is not ObjectKind.LEGAL_PERSON
@@ -599,7 +599,7 @@ def clean_record(
             return fast, []
         values = dict(zip(ix.columns, values, strict=True))
     return clean_object(
-        values,
+        cast(Mapping[str, Any], values),  # cells always come with a column index (files have a header)
         row,
         default_kind=ctx.default_kind,
         source=ctx.source,

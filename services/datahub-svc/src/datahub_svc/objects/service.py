@@ -199,7 +199,7 @@ async def apply_prepared(
         return counts
     now = now or now_rfc3339()
     conn = await driver_connection(session)
-    existing: dict[str, uuid.UUID] = dict(await conn.fetch(_EXISTING_SQL, prepared.keys))  # type: ignore[arg-type]
+    existing: dict[str, uuid.UUID] = dict(await conn.fetch(_EXISTING_SQL, prepared.keys))
     new = [i for i, k in enumerate(prepared.keys) if k not in existing] if existing else list(range(len(prepared)))
     old = [i for i, k in enumerate(prepared.keys) if k in existing] if existing else []
     if new:
@@ -418,7 +418,7 @@ async def _stage_merge_event(
         data=ObjectMergedData(
             surviving_object_id=surviving_id,
             merged_object_ids=merged,
-            action=action,  # type: ignore[arg-type]
+            action=action,
             reason=reason,
             merged_at=utc_now(),
         ),

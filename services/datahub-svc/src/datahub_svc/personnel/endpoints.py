@@ -94,7 +94,7 @@ async def list_officers(
     if certificate_number:
         statement = statement.where(o.certificate_number == certificate_number)
     if qualification:
-        statement = statement.where(o.qualifications.any(qualification))
+        statement = statement.where(o.qualifications.any(qualification))  # type: ignore[arg-type]  # ARRAY comparator: value = ANY(column)
     if status:
         statement = statement.where(o.status == status.value)
     if certificate_valid_on:

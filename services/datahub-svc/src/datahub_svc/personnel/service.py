@@ -151,7 +151,7 @@ async def store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[u
         for r in latest.values()
     ]
     statement = insert(EnforcementOfficer).values(values)
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[EnforcementOfficer.personnel_key],
         set_={
             **{f: statement.excluded[f] for f in _UPDATED},
@@ -159,7 +159,7 @@ async def store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[u
         },
         where=EnforcementOfficer.source_time <= statement.excluded.source_time,
     ).returning(EnforcementOfficer.personnel_key, EnforcementOfficer.id)
-    stored = dict((await session.execute(statement)).all())
+    stored: dict[str, uuid.UUID] = dict((await session.execute(upsert)).all())
     if len(stored) < len(latest):  # rows an older event did not overwrite
         missing = [k for k in latest if k not in stored]
         stored.update(

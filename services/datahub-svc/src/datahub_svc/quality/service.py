@@ -397,6 +397,7 @@ def _scope_sql(scope: DataScope) -> tuple[str, dict[str, Any]]:
     """The data-scope condition in SQL text (region prefix, and the department for department roles)."""
     if scope.unrestricted:
         return "TRUE", {}
+    params: dict[str, Any]
     where, params = "region_code LIKE :prefix", {"prefix": scope.prefix + "%"}
     if not scope.all_departments:
         where += " AND provider_department_id = CAST(:own AS uuid)"

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, literal, or_, select
+from sqlalchemy import CompoundSelect, Select, func, literal, or_, select
 
 from datahub_svc.access import sees_personal_data
 from datahub_svc.behaviour.models import BehaviourRecord
@@ -233,6 +233,7 @@ async def profile(object_id: uuid.UUID, session: SessionDep, scope: DataScopeDep
 
     def of_object(model: Any, object_column: Any, uscc_column: Any) -> Any:
         """Rows linked to the object (or its merged duplicates), plus unlinked rows naming its credit code."""
+        linked: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
         linked = select(model.id).where(object_column.in_(ids))
         if uscc:
             linked = linked.union_all(select(model.id).where(uscc_column == uscc, object_column.is_(None)))

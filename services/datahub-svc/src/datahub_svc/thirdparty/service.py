@@ -129,10 +129,10 @@ async def store(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[u
             modified_at=utc_now(),
         )
     statement = insert(ThirdPartyRecord).values(list(latest.values()))
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[ThirdPartyRecord.record_key],
         set_={**{f: statement.excluded[f] for f in _FIELDS}, "modified_at": func.now()},
     ).returning(ThirdPartyRecord.record_key, ThirdPartyRecord.id)
-    stored = dict((await session.execute(statement)).all())
+    stored: dict[str, uuid.UUID] = dict((await session.execute(upsert)).all())
     await quality_service.check_records(session, "thirdparty", list(stored.values()))
     return [stored[r["record_key"]] for r in rows]

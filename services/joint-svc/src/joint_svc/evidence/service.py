@@ -74,14 +74,14 @@ async def update(
             **{f: list(getattr(row, f)) for f in LIST_FIELDS},
         }
     for key, uscc, object_id, mutate in changes:
-        row = rows.setdefault(
+        merged = rows.setdefault(
             key,
             {"object_key": key, "uscc": uscc, "object_id": object_id, "credit_assess": None}
             | {f: [] for f in LIST_FIELDS},
         )
-        row["uscc"] = row["uscc"] or uscc
-        row["object_id"] = row["object_id"] or object_id
-        mutate(row)
+        merged["uscc"] = merged["uscc"] or uscc
+        merged["object_id"] = merged["object_id"] or object_id
+        mutate(merged)
     now = at or utc_now()
     values = [{**r, "updated_at": now} for r in rows.values()]
     statement = insert(ObjectEvidence)

@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import SQLColumnExpression, select
 
 from joint_svc.notifications.models import Notification
 from joint_svc.notifications.schemas import NotificationRead
@@ -17,7 +17,7 @@ from svc_runtime.problems import NotFound
 from svc_runtime.scope import DataScope, DataScopeDep, OutOfScope
 
 router = APIRouter(prefix="/notifications", tags=["notifications"])
-_SORT: dict[str, ColumnElement[Any]] = {"created_at": Notification.created_at}
+_SORT: dict[str, SQLColumnExpression[Any]] = {"created_at": Notification.created_at}
 
 
 class NotificationNotFound(NotFound):

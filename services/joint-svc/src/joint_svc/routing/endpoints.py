@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import SQLColumnExpression, select
 
 from joint_svc.routing import service as routing_service
 from joint_svc.routing.models import Department, SupervisionRoute
@@ -18,11 +18,11 @@ from svc_runtime.problems import NotFound
 from svc_runtime.scope import DataScopeDep
 
 router = APIRouter(tags=["routing"])
-_SORT: dict[str, ColumnElement[Any]] = {
+_SORT: dict[str, SQLColumnExpression[Any]] = {
     "created_at": SupervisionRoute.created_at,
     "region_code": SupervisionRoute.region_code,
 }
-_DEPT_SORT: dict[str, ColumnElement[Any]] = {"name": Department.name, "region_code": Department.region_code}
+_DEPT_SORT: dict[str, SQLColumnExpression[Any]] = {"name": Department.name, "region_code": Department.region_code}
 
 
 @router.get("/routes", response_model=Page[RouteRead])

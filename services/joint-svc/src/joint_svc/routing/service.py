@@ -101,7 +101,7 @@ async def supervisor_of(session: AsyncSession, department_id: uuid.UUID | None) 
     return DepartmentRef(candidate.department_id, candidate.name, candidate.region_code) if candidate else None
 
 
-def _route_candidates(item_code: str | None, industry_code: str | None) -> Select[tuple[SupervisionRoute]]:
+def _route_candidates(item_code: str | None, industry_code: str | None) -> Select[SupervisionRoute]:
     r = SupervisionRoute
     return select(r).where(
         or_(r.item_code.is_(None), r.item_code == item_code) if item_code else r.item_code.is_(None),
@@ -158,7 +158,7 @@ async def create_route(session: AsyncSession, scope: DataScope, body: RouteCreat
     return route
 
 
-def readable_routes(scope: DataScope) -> Select[tuple[SupervisionRoute]]:
+def readable_routes(scope: DataScope) -> Select[SupervisionRoute]:
     return scope.filter(select(SupervisionRoute), region=SupervisionRoute.region_code)
 
 

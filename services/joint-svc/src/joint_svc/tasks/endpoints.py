@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Response
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import SQLColumnExpression, or_
 
 from joint_svc.deadlines import clock
 from joint_svc.deps import ReadConnectionDep, SettingsDep
@@ -39,7 +39,7 @@ from svc_runtime.scope import DataScope, DataScopeDep, OutOfScope
 from svc_runtime.workdays import CHINA_TZ
 
 router = APIRouter(tags=["tasks"])
-_SORT: dict[str, ColumnElement[Any]] = {
+_SORT: dict[str, SQLColumnExpression[Any]] = {
     "created_at": JointTask.created_at,
     "modified_at": JointTask.modified_at,
     "deadline": JointTask.deadline,

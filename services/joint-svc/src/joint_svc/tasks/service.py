@@ -765,7 +765,7 @@ async def timeline(
     """
     predicate, args = timeline_scope(scope)
     raw = await conn.get_raw_connection()
-    driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+    driver: asyncpg.Connection = raw.driver_connection
     row = await driver.fetchrow(_TIMELINE_PAGE.format(scope=predicate), task_id, after, limit, *args)
     if row is None:
         raise TaskNotFound(f"no task {task_id} in your scope")

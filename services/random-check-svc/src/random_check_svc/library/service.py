@@ -31,7 +31,7 @@ OBJECT_SORT = {"name": RcObject.name, "region_code": RcObject.region_code, "cred
 INSPECTOR_SORT = {"name": RcInspector.name, "certificate_valid_until": RcInspector.certificate_valid_until}
 
 
-def items_in_list() -> Select[tuple[RcItem]]:
+def items_in_list() -> Select[RcItem]:
     """The random-check item list (一单): items in force flagged for random checks."""
     return select(RcItem).where(RcItem.random_check.is_(True), RcItem.status == ItemStatus.IN_FORCE.value)
 

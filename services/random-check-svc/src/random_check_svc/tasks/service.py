@@ -65,7 +65,7 @@ def task_visible(scope: DataScope) -> ColumnElement[bool]:
     return scope.condition(region=RcTask.region_code, department=RcTask.department_id)
 
 
-def _task_select() -> Select[Any]:
+def _task_select() -> Select[*tuple[Any, ...]]:
     return (
         select(RcTask, RcObject.name, RcObject.uscc, RcVisit.joint)
         .join(RcVisit, RcVisit.id == RcTask.visit_id)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import SQLColumnExpression, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from risk_svc.reports.schemas import GroupBy, ReportRow, RiskReport
@@ -19,6 +20,7 @@ async def warning_report(
     session: AsyncSession, scope: DataScope, group_by: GroupBy, date_from: datetime | None, date_to: datetime | None
 ) -> RiskReport:
     w = RiskWarning
+    group: SQLColumnExpression[Any]
     match group_by:
         case GroupBy.REGION:
             group = w.region_code

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
@@ -21,7 +21,9 @@ from svc_runtime.db import SessionDep
 
 router = APIRouter(prefix="/models", tags=["models"])
 ModelKey = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{2,63}$", description="Model key, e.g. false_medical_ad.")]
-_422 = {422: {"description": "The rule, features or held-out validation were refused."}}
+_422: dict[int | str, dict[str, Any]] = {
+    422: {"description": "The rule, features or held-out validation were refused."}
+}
 
 
 @router.get("", response_model=list[ModelSummary])
